@@ -1,0 +1,101 @@
+package engine
+
+import "github.com/darnerdb/darner/proto"
+
+// Flags describe a command for the table, COMMAND INFO and the dispatcher.
+type Flags uint32
+
+const (
+	FlagWrite Flags = 1 << iota
+	FlagReadonly
+	FlagDenyOOM
+	FlagAdmin
+	FlagPubSub
+	FlagNoScript
+	FlagLoading
+	FlagStale
+	FlagFast
+	FlagBlocking
+	FlagMovableKeys
+	FlagNoAuth // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
+	// FlagConn marks a command that reads or changes the connection's
+	// Session (SELECT, HELLO, CLIENT, QUIT, ...). It always runs on the
+	// coordinator shard, with Ctx.Sess set.
+	FlagConn
+)
+
+// Command is one entry of the declarative command table.
+//
+// Arity follows Redis: positive = exact argument count including the
+// command name, negative = at least -Arity. FirstKey/LastKey/Step give key
+// positions as in COMMAND INFO (LastKey -1 = last argument, 0 = no keys).
+//
+// Run executes the whole command on the shard that owns its keys (or on
+// the coordinator for keyless commands) and writes exactly one reply to
+// c.W. It must not keep args (they alias the connection's input buffer)
+// nor c beyond its return.
+type Command struct {
+	Name     string // lower case, as COMMAND reports it
+	Arity    int
+	Flags    Flags
+	FirstKey int
+	LastKey  int
+	Step     int
+	Run      func(c *Ctx, args [][]byte)
+}
+
+// Session is one connection's state. It belongs to the connection's
+// coordinator shard; commands that change it carry FlagConn and run there.
+type Session struct {
+	ID     uint64
+	DB     int
+	Resp3  bool
+	Name   string
+	Authed bool
+}
+
+// Ctx is what a command runs with. The dispatcher fills it in on the
+// shard that runs the command; it is reused between commands.
+type Ctx struct {
+	Shard *Shard        // the shard running the command; owns its keys
+	Sess  *Session      // set only for FlagConn and keyless commands (coordinator)
+	DB    int           // selected database
+	W     *proto.Writer // where the one reply goes
+	Now   int64         // wall clock, unix milliseconds, taken once per batch
+	// Close is set by a command (QUIT) that wants the connection closed
+	// once its reply is sent.
+	Close bool
+}
+
+// ErrWrongArgs returns Redis's arity error text for a command name as the
+// client sent it (lower-cased like Redis does).
+func ErrWrongArgs(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// CheckArity reports whether n arguments (command name included) fit arity.
+func CheckArity(arity, n int) bool {
+	if arity >= 0 {
+		return n == arity
+	}
+	return n >= -arity
+}
+
+// KeyPositions calls f for each key argument index of args according to
+// the command's key spec. It does not allocate.
+func (cmd *Command) KeyPositions(args [][]byte, f func(i int)) {
+	if cmd.FirstKey <= 0 {
+		return
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last = len(args) + last
+	}
+	step := cmd.Step
+	if step <= 0 {
+		step = 1
+	}
+	for i := cmd.FirstKey; i <= last && i < len(args); i += step {
+		f(i)
+	}
+}
