@@ -57,14 +57,28 @@ type Session struct {
 // Ctx is what a command runs with. The dispatcher fills it in on the
 // shard that runs the command; it is reused between commands.
 type Ctx struct {
-	Shard *Shard        // the shard running the command; owns its keys
-	Sess  *Session      // set only for FlagConn and keyless commands (coordinator)
-	DB    int           // selected database
-	W     *proto.Writer // where the one reply goes
-	Now   int64         // wall clock, unix milliseconds, taken once per batch
+	Server *Server       // server-wide settings and state; read-only for commands
+	Shard  *Shard        // the shard running the command; owns its keys
+	Sess   *Session      // set only for FlagConn and keyless commands (coordinator)
+	DB     int           // selected database
+	W      *proto.Writer // where the one reply goes
+	Now    int64         // wall clock, unix milliseconds, taken once per batch
 	// Close is set by a command (QUIT) that wants the connection closed
 	// once its reply is sent.
 	Close bool
+}
+
+// Server is the server-wide state every shard can read. Fields are set
+// before the shards start and never change afterwards, unless a field's
+// comment says otherwise.
+type Server struct {
+	RequirePass string // --requirepass; "" = no AUTH needed
+	NumShards   int
+	NumDBs      int
+	Backend     string // "io_uring" or "epoll" (INFO server multiplexing_api)
+	Port        int
+	StartUnixMs int64
+	Version     string
 }
 
 // ErrWrongArgs returns Redis's arity error text for a command name as the

