@@ -2,6 +2,7 @@ package numa_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -365,7 +366,10 @@ func TestDetectLive(t *testing.T) {
 	if quota < 0 {
 		t.Fatalf("Detect: quota %v", quota)
 	}
-	status := threadStatus(t, "Cpus_allowed_list")
+	status, err := threadStatus("Cpus_allowed_list")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want, err := numa.ParseCPUList(status); err != nil || !slices.Equal(allowed, want) {
 		t.Fatalf("AllowedCPUs = %v, /proc says %q (%v)", allowed, status, err)
 	}
@@ -382,20 +386,19 @@ func TestDetectLive(t *testing.T) {
 }
 
 // threadStatus reads a field of /proc/thread-self/status. The caller should
-// hold its OS thread locked if the answer is thread-specific.
-func threadStatus(t *testing.T, field string) string {
-	t.Helper()
+// hold its OS thread locked if the answer is thread-specific. It does not
+// call t.Fatal, so goroutines other than the test's may use it.
+func threadStatus(field string) (string, error) {
 	b, err := os.ReadFile("/proc/thread-self/status")
 	if err != nil {
-		t.Fatalf("read status: %v", err)
+		return "", err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strings.TrimSpace(v)
+			return strings.TrimSpace(v), nil
 		}
 	}
-	t.Fatalf("no %s in /proc/thread-self/status", field)
-	return ""
+	return "", fmt.Errorf("no %s in /proc/thread-self/status", field)
 }
 
 func TestPinThread(t *testing.T) {
@@ -422,8 +425,8 @@ func TestPinThread(t *testing.T) {
 			if set.Count() != 1 || !set.IsSet(cpu) {
 				t.Errorf("after PinThread(%d) the mask holds %d CPUs, cpu %d set: %v", cpu, set.Count(), cpu, set.IsSet(cpu))
 			}
-			if got := threadStatus(t, "Cpus_allowed_list"); got != strconv.Itoa(cpu) {
-				t.Errorf("after PinThread(%d) Cpus_allowed_list = %q", cpu, got)
+			if got, err := threadStatus("Cpus_allowed_list"); err != nil || got != strconv.Itoa(cpu) {
+				t.Errorf("after PinThread(%d) Cpus_allowed_list = %q, %v", cpu, got, err)
 			}
 		}()
 		<-done
