@@ -365,7 +365,9 @@ func writeVal(w *Writer, v val) {
 // checkVal compares a reply read back with the value written, applying
 // Redis 7's RESP2 downgrade when resp3 is false.
 func checkVal(v val, got reply, resp3 bool) error {
-	bad := func() error { return fmt.Errorf("op %c (%q %d %v): got %v (resp3=%v)", v.op, v.s, v.i, v.f, got, resp3) }
+	bad := func() error {
+		return fmt.Errorf("op %c (%q %d %v): got %v (resp3=%v)", v.op, v.s, v.i, v.f, got, resp3)
+	}
 	pick := func(t3, t2 byte) byte {
 		if resp3 {
 			return t3
