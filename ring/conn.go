@@ -1,0 +1,590 @@
+package ring
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"unsafe"
+
+	"github.com/darnerdb/darner/engine"
+	"github.com/darnerdb/darner/proto"
+	"golang.org/x/sys/unix"
+)
+
+// Buffer sizes and limits of one connection.
+const (
+	inInitial    = 16 << 10  // input buffer size of a new connection
+	inShrinkOver = 256 << 10 // an idle input buffer larger than this shrinks back
+	minRecv      = 4 << 10   // never post a recv smaller than this
+	outShrink    = 1 << 20   // an output buffer larger than this is dropped once sent
+	// outHigh is the backpressure limit: a connection whose unsent output
+	// exceeds it is neither read nor parsed until it drains below outLow.
+	outHigh = 64 << 20
+	outLow  = outHigh / 2
+)
+
+// conn is one client connection. It lives in its coordinator shard's slab
+// (shard.conns[slot]) and only that shard's thread touches it. The struct is
+// reused for later connections in the same slot; gen tells them apart, so a
+// completion or a hop that outlives its connection is recognised as stale.
+//
+// Buffers:
+//   - in is mmap'd (off the Go heap): the kernel writes into in[end:] after
+//     the recv is submitted, so it must be memory the GC can neither move
+//     nor free. in[start:end] is received but not yet parsed; argument
+//     slices handed to commands point into it and are valid only during
+//     that command's Run. It is resized or compacted only while no recv is
+//     posted.
+//   - out collects replies (Go heap, append-style). When a send is due, out
+//     and wbuf swap: wbuf[woff:] is in flight, pinned with pin, and is not
+//     touched until its completion; new replies keep going to out.
+type conn struct {
+	slot uint32
+	gen  uint32
+	fd   int
+
+	in         []byte
+	start, end int
+	need       int // Parser.Need after the last "read more"
+	parser     proto.Parser
+
+	out    []byte
+	wbuf   []byte
+	woff   int
+	pin    runtime.Pinner
+	pinned *byte // the wbuf array currently pinned
+
+	sess engine.Session
+
+	recvPosted bool
+	sendPosted bool
+	closing    bool // closed or closing: free once nothing is outstanding
+	// closeAfterFlush: send what is in out, then close (QUIT, protocol
+	// error, shutdown drain).
+	closeAfterFlush bool
+	outBlocked      bool // backpressure: too much unsent output
+	draining        bool // server shutdown: finish parsed work, read no more
+	inReady         bool // queued in shard.ready
+	inDirty         bool // queued in shard.dirty
+
+	// The squashed run being built or waiting for hops: hops[t] carries
+	// the commands for shard t (nil: none), order[i] is command i's shard.
+	hops       []*hop
+	order      []uint16
+	batchOpen  bool
+	batchBytes int
+	waiting    int // hops sent and not yet back
+}
+
+var pageSize = os.Getpagesize()
+
+func roundPage(n int) int { return (n + pageSize - 1) &^ (pageSize - 1) }
+
+func mmapBuf(n int) ([]byte, error) {
+	return unix.Mmap(-1, 0, roundPage(n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+}
+
+// pending is the number of reply bytes not yet sent.
+func (c *conn) pending() int { return len(c.out) + len(c.wbuf) - c.woff }
+
+// pinWbuf pins wbuf's array for the kernel's read (once per array).
+func (c *conn) pinWbuf() {
+	p := unsafe.SliceData(c.wbuf)
+	if p == c.pinned {
+		return
+	}
+	c.pin.Unpin()
+	c.pin.Pin(p)
+	c.pinned = p
+}
+
+func (c *conn) releaseBuffers() {
+	if c.in != nil {
+		_ = unix.Munmap(c.in)
+		c.in = nil
+	}
+	c.pin.Unpin()
+	c.pinned = nil
+	c.out, c.wbuf = nil, nil
+}
+
+// ---- shard side: accept, receive, send, close ----
+
+func (s *shard) connFor(tok uint64) *conn {
+	slot := tokenSlot(tok)
+	if int(slot) >= len(s.conns) {
+		return nil
+	}
+	c := s.conns[slot]
+	if c.gen&0xffffff != tokenGen(tok) || c.fd < 0 {
+		return nil
+	}
+	return c
+}
+
+func (s *shard) accepted(fd int) {
+	if s.stopState != 0 {
+		_ = unix.Close(fd)
+		return
+	}
+	if int(s.srv.clients.Add(1)) > s.srv.cfg.MaxClients {
+		s.srv.clients.Add(-1)
+		_, _ = unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		_ = unix.Close(fd)
+		return
+	}
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	in, err := mmapBuf(inInitial)
+	if err != nil {
+		s.srv.clients.Add(-1)
+		_ = unix.Close(fd)
+		return
+	}
+	var c *conn
+	if n := len(s.freeSlots); n > 0 {
+		c = s.conns[s.freeSlots[n-1]]
+		s.freeSlots = s.freeSlots[:n-1]
+	} else {
+		c = &conn{slot: uint32(len(s.conns)), hops: make([]*hop, len(s.srv.shards))}
+		s.conns = append(s.conns, c)
+	}
+	c.fd = fd
+	c.in = in
+	c.parser = proto.Parser{MaxBulkLen: s.srv.cfg.MaxBulkLen}
+	c.sess = engine.Session{ID: s.srv.nextID.Add(1)}
+	s.nconns++
+	s.postRecv(c)
+}
+
+// postRecv posts the next read unless one is posted or reading is paused.
+// It is also where the input buffer is compacted, grown (once, to what the
+// parser says the pending request needs) and shrunk.
+func (s *shard) postRecv(c *conn) {
+	if c.recvPosted || c.closing || c.closeAfterFlush || c.draining || c.outBlocked {
+		return
+	}
+	if c.start == c.end {
+		c.start, c.end = 0, 0
+		if len(c.in) > inShrinkOver {
+			if small, err := mmapBuf(inInitial); err == nil {
+				_ = unix.Munmap(c.in)
+				c.in = small
+			}
+		}
+	}
+	want := minRecv
+	if c.need > 0 {
+		want = max(want, c.need-(c.end-c.start))
+	}
+	if len(c.in)-c.end < want && c.start > 0 {
+		c.end = copy(c.in, c.in[c.start:c.end])
+		c.start = 0
+	}
+	if len(c.in)-c.end < want {
+		size := max(2*len(c.in), c.end+want)
+		if c.need > 0 {
+			size = max(size/2, c.end+want) // one growth, to what the request needs
+		}
+		nb, err := mmapBuf(size)
+		if err != nil {
+			s.closeConn(c)
+			return
+		}
+		c.end = copy(nb, c.in[c.start:c.end])
+		c.start = 0
+		_ = unix.Munmap(c.in)
+		c.in = nb
+	}
+	c.recvPosted = true
+	s.p.recv(c.fd, c.in[c.end:], token(opRecv, c.slot, c.gen))
+}
+
+func (s *shard) onRecv(c *conn, res int32) {
+	c.recvPosted = false
+	if c.closing {
+		s.maybeFree(c)
+		return
+	}
+	if res <= 0 {
+		if res == -int32(unix.ECANCELED) && c.draining {
+			s.process(c)
+			return
+		}
+		s.closeConn(c)
+		return
+	}
+	c.end += int(res)
+	if int64(c.end-c.start) > s.srv.cfg.QueryBufferLimit {
+		s.log.Warn("closing client that reached max query buffer length", "id", c.sess.ID, "qbuf", c.end-c.start)
+		s.closeConn(c)
+		return
+	}
+	s.process(c)
+}
+
+func (s *shard) onSend(c *conn, res int32) {
+	c.sendPosted = false
+	if c.closing {
+		s.maybeFree(c)
+		return
+	}
+	if res < 0 {
+		s.closeConn(c)
+		return
+	}
+	c.woff += int(res)
+	if c.woff < len(c.wbuf) { // short send: the rest goes now
+		c.sendPosted = true
+		s.p.send(c.fd, c.wbuf[c.woff:], token(opSend, c.slot, c.gen))
+		return
+	}
+	c.wbuf, c.woff = c.wbuf[:0], 0
+	if cap(c.wbuf) > outShrink {
+		c.wbuf = nil
+		c.pin.Unpin()
+		c.pinned = nil
+	}
+	if len(c.out) > 0 || c.closeAfterFlush {
+		s.markDirty(c)
+	}
+	if c.outBlocked && c.pending() < outLow {
+		c.outBlocked = false
+		s.markReady(c)
+	}
+}
+
+// flushSend starts the send of everything in out (one send per connection
+// per loop iteration; a short send continues from its completion).
+func (s *shard) flushSend(c *conn) {
+	if c.sendPosted || c.closing {
+		return
+	}
+	if len(c.out) == 0 {
+		if c.closeAfterFlush && c.waiting == 0 {
+			s.closeConn(c)
+		}
+		return
+	}
+	c.wbuf, c.out = c.out, c.wbuf[:0]
+	c.woff = 0
+	c.pinWbuf()
+	c.sendPosted = true
+	s.p.send(c.fd, c.wbuf, token(opSend, c.slot, c.gen))
+}
+
+// closeConn starts closing c: outstanding operations are cancelled and
+// the slot is freed once they, and any hops, have come back.
+func (s *shard) closeConn(c *conn) {
+	if c.closing {
+		return
+	}
+	c.closing = true
+	if c.recvPosted {
+		s.p.cancel(c.fd, token(opRecv, c.slot, c.gen))
+	}
+	if c.sendPosted {
+		s.p.cancel(c.fd, token(opSend, c.slot, c.gen))
+	}
+	s.maybeFree(c)
+}
+
+func (s *shard) maybeFree(c *conn) {
+	if !c.closing || c.recvPosted || c.sendPosted || c.waiting > 0 {
+		return
+	}
+	s.p.forget(c.fd)
+	_ = unix.Close(c.fd)
+	c.releaseBuffers()
+	for t, h := range c.hops {
+		if h != nil {
+			s.putHop(h)
+			c.hops[t] = nil
+		}
+	}
+	*c = conn{slot: c.slot, gen: (c.gen + 1) & 0xffffff, fd: -1, hops: c.hops, order: c.order[:0]}
+	s.freeSlots = append(s.freeSlots, c.slot)
+	s.nconns--
+	s.srv.clients.Add(-1)
+}
+
+func (s *shard) markDirty(c *conn) {
+	if !c.inDirty {
+		c.inDirty = true
+		s.dirty = append(s.dirty, c)
+	}
+}
+
+func (s *shard) markReady(c *conn) {
+	if !c.inReady {
+		c.inReady = true
+		s.ready = append(s.ready, c)
+	}
+}
+
+// ---- dispatch ----
+
+// process runs every complete request in c's input buffer, in order, until
+// the buffer is exhausted, the connection must wait for hops, or its
+// output is over the backpressure limit.
+func (s *shard) process(c *conn) {
+	for !c.closing && !c.closeAfterFlush && c.waiting == 0 && c.start < c.end {
+		if c.pending() > outHigh {
+			c.outBlocked = true
+			break
+		}
+		n, args, err := c.parser.Parse(c.in[c.start:c.end])
+		if err != nil {
+			if c.batchOpen {
+				break // the error is met again once the run's replies are out
+			}
+			var pe *proto.ProtocolError
+			msg := err.Error()
+			if errors.As(err, &pe) {
+				msg = pe.Msg
+			}
+			c.out = proto.AppendError(c.out, msg)
+			c.closeAfterFlush = true
+			break
+		}
+		if n == 0 {
+			c.need = c.parser.Need()
+			break
+		}
+		c.need = 0
+		if len(args) == 0 {
+			c.start += n
+			continue
+		}
+		if s.srv.cfg.BenchOK {
+			c.out = append(c.out, "+OK\r\n"...)
+			c.start += n
+			continue
+		}
+		cmd, target, errMsg := s.route(c, args)
+		if target < 0 { // a reply from the coordinator: error or FlagConn/keyless command
+			if c.batchOpen {
+				break // ends the run; runs after its replies are out
+			}
+			c.start += n
+			if errMsg != "" {
+				c.out = proto.AppendError(c.out, errMsg)
+				continue
+			}
+			s.runInline(c, cmd, args, true)
+			continue
+		}
+		if !c.batchOpen && target == s.id {
+			c.start += n
+			s.runInline(c, cmd, args, false)
+			continue
+		}
+		if c.batchOpen && (len(c.order) >= maxHopCmds || c.batchBytes >= maxHopBytes) {
+			break
+		}
+		c.start += n
+		s.batchAdd(c, target, cmd, args)
+	}
+	if c.batchOpen {
+		s.batchSend(c)
+	}
+	s.afterProcess(c)
+}
+
+func (s *shard) afterProcess(c *conn) {
+	if c.closing {
+		s.maybeFree(c)
+		return
+	}
+	if c.draining && c.waiting == 0 && !c.recvPosted {
+		c.closeAfterFlush = true
+	}
+	if len(c.out) > 0 || c.closeAfterFlush {
+		s.markDirty(c)
+	}
+	s.postRecv(c)
+}
+
+// route looks the command up and checks it. It returns target >= 0 for a
+// command whose keys all live on shard target, target < 0 for one the
+// coordinator answers itself: errMsg != "" (unknown command, arity, NOAUTH,
+// cross-shard) or a FlagConn/keyless command to run with the session.
+func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, errMsg string) {
+	cmd = engine.Lookup(args[0])
+	if cmd == nil {
+		return nil, -1, unknownCommand(args)
+	}
+	if !engine.CheckArity(cmd.Arity, len(args)) {
+		return nil, -1, engine.ErrWrongArgs(cmd.Name)
+	}
+	if s.srv.cfg.RequirePass != "" && !c.sess.Authed && cmd.Flags&engine.FlagNoAuth == 0 {
+		return nil, -1, "NOAUTH Authentication required."
+	}
+	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 {
+		return cmd, -1, ""
+	}
+	n := len(s.srv.shards)
+	if n == 1 {
+		return cmd, 0, ""
+	}
+	target = -1
+	cross := false
+	cmd.KeyPositions(args, func(i int) {
+		t := engine.ShardOf(args[i], n)
+		if target < 0 {
+			target = t
+		} else if t != target {
+			cross = true
+		}
+	})
+	if cross {
+		return nil, -1, crossShard(cmd, args)
+	}
+	if target < 0 { // a key spec that matched no argument
+		return cmd, -1, ""
+	}
+	return cmd, target, ""
+}
+
+// crossShard answers a command whose keys live on several shards.
+//
+// TODO(transactions issue): this is the single place where multi-shard
+// commands are refused; the VLL atomicity layer replaces it.
+func crossShard(cmd *engine.Command, args [][]byte) string {
+	return "ERR CROSSSLOT multi-shard commands are not supported yet"
+}
+
+// unknownCommand builds Redis 7's exact text: the name truncated to 128
+// bytes, then each argument quoted and truncated so that the list stays
+// within 128 bytes; CR and LF become spaces.
+func unknownCommand(args [][]byte) string {
+	b := make([]byte, 0, 64)
+	b = append(b, "ERR unknown command '"...)
+	name := args[0]
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	b = append(b, name...)
+	b = append(b, "', with args beginning with: "...)
+	list := 0
+	for _, a := range args[1:] {
+		if list >= 128 {
+			break
+		}
+		if len(a) > 128-list {
+			a = a[:128-list]
+		}
+		b = append(b, '\'')
+		b = append(b, a...)
+		b = append(b, '\'', ' ')
+		list += len(a) + 3
+	}
+	for i, ch := range b {
+		if ch == '\r' || ch == '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// runInline runs one command on this shard, its reply going straight to
+// c.out. withSess gives it the session (FlagConn and keyless commands).
+func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess bool) {
+	ctx := &s.ctx
+	ctx.Shard = s.eng
+	ctx.DB = c.sess.DB
+	ctx.Sess = nil
+	if withSess {
+		ctx.Sess = &c.sess
+	}
+	ctx.Now = s.nowMs
+	ctx.Close = false
+	s.w.Buf = c.out
+	s.w.Resp3 = c.sess.Resp3
+	ctx.W = &s.w
+	cmd.Run(ctx, args)
+	c.out = s.w.Buf
+	s.w.Buf = nil
+	ctx.Sess = nil
+	if ctx.Close {
+		c.closeAfterFlush = true
+	}
+}
+
+// batchAdd adds a keyed command to the squashed run.
+func (s *shard) batchAdd(c *conn, target int, cmd *engine.Command, args [][]byte) {
+	if !c.batchOpen {
+		c.batchOpen = true
+		c.order = c.order[:0]
+		c.batchBytes = 0
+	}
+	h := c.hops[target]
+	if h == nil {
+		h = s.getHop()
+		h.target = target
+		h.connSlot, h.connGen = c.slot, c.gen
+		h.db, h.resp3 = c.sess.DB, c.sess.Resp3
+		c.hops[target] = h
+	}
+	before := len(h.args)
+	h.add(cmd, args)
+	c.batchBytes += len(h.args) - before
+	c.order = append(c.order, uint16(target))
+}
+
+// batchSend sends one hop per remote shard of the run (all outstanding in
+// parallel) and runs the local part inline meanwhile.
+func (s *shard) batchSend(c *conn) {
+	c.batchOpen = false
+	for t, h := range c.hops {
+		if h != nil && t != s.id {
+			c.waiting++
+			s.pushHop(t, h)
+		}
+	}
+	if h := c.hops[s.id]; h != nil {
+		s.ctx.Shard = s.eng
+		s.ctx.Now = s.nowMs
+		s.ctx.W = &s.w
+		h.run(&s.ctx, &s.w)
+	}
+	if c.waiting == 0 {
+		s.assemble(c)
+	}
+}
+
+// assemble appends the run's replies in command order and recycles its
+// hops.
+func (s *shard) assemble(c *conn) {
+	if !c.closing {
+		for _, t := range c.order {
+			c.out = append(c.out, c.hops[t].nextReply()...)
+		}
+	}
+	for t, h := range c.hops {
+		if h != nil {
+			s.putHop(h)
+			c.hops[t] = nil
+		}
+	}
+	c.order = c.order[:0]
+}
+
+// hopReturned is called on the origin when one of its hops comes back.
+func (s *shard) hopReturned(h *hop) {
+	s.hopsOut--
+	c := s.conns[h.connSlot]
+	if c.gen != h.connGen || c.waiting == 0 {
+		panic("ring: hop returned to a connection that is not waiting for it")
+	}
+	c.waiting--
+	if c.waiting > 0 {
+		return
+	}
+	s.assemble(c)
+	if c.closing {
+		s.maybeFree(c)
+		return
+	}
+	s.markReady(c)
+	s.markDirty(c)
+}
