@@ -329,6 +329,11 @@ func WriteTables(w io.Writer, res *Results) {
 			}
 		}
 	}
+	if len(res.Summary) > 0 {
+		fmt.Fprint(w, "\nops/s and latencies are the load tool's; p99.9 is exact to 1% from go-loadgen and memtier_benchmark, and from redis-benchmark\n"+
+			"it is the first percentile ≥ 99.9% of its latency distribution. CPU/op is the server's utime+stime (all threads) over the run\n"+
+			"divided by the operations; srv/cli CPU is CPU time per wall second (100% = one core busy).\n")
+	}
 	if len(res.Memory) > 0 {
 		fmt.Fprintf(w, "\n== memory per key\n%-10s %10s %8s %14s %14s %16s %s\n", "server", "keys", "value B", "RSS after MiB", "RSS B/key", "used_memory B/key", "load s")
 		for _, m := range res.Memory {

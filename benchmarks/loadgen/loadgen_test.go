@@ -321,3 +321,15 @@ func TestFillAndClient(t *testing.T) {
 		t.Fatalf("INFO: %+v %v", r, err)
 	}
 }
+
+func TestProbe(t *testing.T) {
+	s := newFakeServer(t)
+	set, _ := ParseOp(1, "SET {key:k:10} {data}")
+	foo, _ := ParseOp(1, "FOO {key:k:10}")
+	if msg, err := Probe(s.ln.Addr().String(), RESP, KeyPadded, []Op{set}, 8); err != nil || msg != "" {
+		t.Fatalf("SET probe: %q %v", msg, err)
+	}
+	if msg, err := Probe(s.ln.Addr().String(), RESP, KeyPadded, []Op{set, foo}, 8); err != nil || !Unsupported(msg) {
+		t.Fatalf("FOO probe: %q %v", msg, err)
+	}
+}

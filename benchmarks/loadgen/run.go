@@ -296,3 +296,36 @@ func Fill(ctx context.Context, addr string, proto Protocol, n, conns, pipeline i
 	stats.Seconds = time.Since(start).Seconds()
 	return stats, ferr
 }
+
+// Probe sends each op of ops once, in order, on a fresh connection, and
+// returns the text of the first error reply ("" when every reply was a
+// success). It tells an unsupported workload from a slow one before any
+// load is generated.
+func Probe(addr string, proto Protocol, style KeyStyle, ops []Op, valueSize int) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	enc := encoder{proto: proto, style: style, value: Value(valueSize)}
+	r := rand.New(rand.NewPCG(7, 7))
+	br := bufio.NewReader(c)
+	skip := skipRESP
+	if proto == Memcache {
+		skip = skipMemcache
+	}
+	for i := range ops {
+		if _, err := c.Write(enc.appendOp(nil, &ops[i], r)); err != nil {
+			return "", err
+		}
+		isErr, msg, err := skip(br)
+		if err != nil {
+			return "", err
+		}
+		if isErr {
+			return string(msg), nil
+		}
+	}
+	return "", nil
+}
