@@ -64,7 +64,7 @@ type SPSC[T any] struct {
 
 	_ [spscPad]byte
 
-	// Consumer's line.
+	// Consumer's group.
 	//
 	// head is the index of the next slot to pop (a free-running counter;
 	// the slot is head & mask). Written only by the consumer, with an
@@ -79,7 +79,7 @@ type SPSC[T any] struct {
 
 	_ [spscPad]byte
 
-	// Producer's line.
+	// Producer's group.
 	//
 	// tail is the index of the next slot to fill (free-running; the slot is
 	// tail & mask). Written only by the producer, with an atomic store
@@ -104,7 +104,7 @@ type SPSC[T any] struct {
 // that the first and last slots never share a cache line with another
 // allocation.
 func NewSPSC[T any](capacity int) *SPSC[T] {
-	if capacity < 0 || capacity > 1<<40 {
+	if capacity < 0 || uint64(capacity) > 1<<40 {
 		panic("ring: NewSPSC capacity out of range")
 	}
 	n := 2

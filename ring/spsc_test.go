@@ -2,6 +2,7 @@ package ring_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -44,7 +45,9 @@ func TestSPSCCapacity(t *testing.T) {
 		ring.NewSPSC[int](in)
 	}
 	panics(-1)
-	panics(1<<40 + 1)
+	if tooBig := uint64(1<<40 + 1); tooBig <= math.MaxInt { // 64-bit int
+		panics(int(tooBig))
+	}
 }
 
 func TestSPSCEmpty(t *testing.T) {
