@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // serverColor gives each server a fixed colour across charts.
@@ -39,10 +40,11 @@ func niceMax(v float64) float64 {
 
 // panel draws one bar chart of metric (median bar, min–max whisker) for
 // every workload and server at vertical offset y0.
+// ratio, if not nil, labels each group (darner's ratio to the others).
 func panel(b *bytes.Buffer, sums []WorkloadSummary, servers []string, title string, metric func(ServerSummary) Spread,
-	unit func(float64) string, y0, width float64) {
+	unit func(float64) string, ratio func(WorkloadSummary) string, y0, width float64) {
 	const left, plotH, groupPad, barW = 70.0, 200.0, 24.0, 16.0
-	top := y0 + 28
+	top := y0 + 52
 	maxV := 0.0
 	for _, s := range sums {
 		for _, ss := range s.Servers {
@@ -52,10 +54,17 @@ func panel(b *bytes.Buffer, sums []WorkloadSummary, servers []string, title stri
 		}
 	}
 	axis := niceMax(maxV)
+	ticks := 5 // steps of 0.2 or 1 times a power of ten
+	if lead := axis / math.Pow(10, math.Floor(math.Log10(axis))); lead > 1.5 && lead < 3 {
+		ticks = 4 // 2 → steps of 0.5
+	}
 	fmt.Fprintf(b, `<text x="%g" y="%g" class="title">%s</text>`+"\n", left, y0+16, esc(title))
-	for i := 0; i <= 4; i++ {
-		v := axis * float64(i) / 4
-		y := top + plotH - plotH*float64(i)/4
+	if ratio != nil {
+		fmt.Fprintf(b, `<text x="%g" y="%g" class="tick">bold: darner ÷ other server, median of paired rounds; whiskers: min–max</text>`+"\n", left, y0+29)
+	}
+	for i := 0; i <= ticks; i++ {
+		v := axis * float64(i) / float64(ticks)
+		y := top + plotH - plotH*float64(i)/float64(ticks)
 		fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" class="grid"/>`+"\n", left, y, width-10, y)
 		fmt.Fprintf(b, `<text x="%g" y="%g" class="tick" text-anchor="end">%s</text>`+"\n", left-4, y+4, esc(unit(v)))
 	}
@@ -90,6 +99,11 @@ func panel(b *bytes.Buffer, sums []WorkloadSummary, servers []string, title stri
 			x += barW
 		}
 		lx := (gx + x) / 2
+		if ratio != nil {
+			if r := ratio(s); r != "" {
+				fmt.Fprintf(b, `<text x="%g" y="%g" class="ratio" text-anchor="middle">%s</text>`+"\n", lx, top-2, esc(r))
+			}
+		}
 		ly := top + plotH + 10
 		fmt.Fprintf(b, `<text x="%g" y="%g" class="label" text-anchor="end" transform="rotate(-35 %g %g)">%s</text>`+"\n",
 			lx, ly, lx, ly, esc(s.Workload))
@@ -112,13 +126,13 @@ func ChartSVG(sums []WorkloadSummary, caption string) []byte {
 		}
 		bars += len(s.Servers)
 	}
-	width := math.Max(480, 70+float64(bars)*16+float64(len(sums))*24+20)
-	const panelH = 320.0
+	width := math.Max(560, 70+float64(bars)*16+float64(len(sums))*24+20)
+	const panelH = 335.0
 	height := 40 + 2*panelH + 20
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif">`+"\n", width, height, width, height)
 	b.WriteString(`<style>.title{font-size:14px;font-weight:bold}.tick{font-size:10px;fill:#495057}.label{font-size:10px}` +
-		`.na{font-size:9px;fill:#868e96}.grid{stroke:#dee2e6;stroke-width:1}.whisker{stroke:#212529;stroke-width:1.5}.cap{font-size:11px;fill:#495057}</style>` + "\n")
+		`.na{font-size:9px;fill:#868e96}.grid{stroke:#dee2e6;stroke-width:1}.whisker{stroke:#212529;stroke-width:1.5}.cap{font-size:11px;fill:#495057}.ratio{font-size:10px;font-weight:bold;fill:#212529}</style>` + "\n")
 	fmt.Fprintf(&b, `<rect width="%g" height="%g" fill="white"/>`+"\n", width, height)
 	fmt.Fprintf(&b, `<text x="10" y="16" class="cap">%s</text>`+"\n", esc(caption))
 	// legend
@@ -127,9 +141,21 @@ func ChartSVG(sums []WorkloadSummary, caption string) []byte {
 		fmt.Fprintf(&b, `<rect x="%g" y="24" width="10" height="10" fill="%s"/><text x="%g" y="33" class="label">%s</text>`+"\n", lx, colorOf(s), lx+14, esc(s))
 		lx += 14 + 8*float64(len(s)) + 16
 	}
-	panel(&b, sums, servers, "throughput, ops/s (higher is better)", func(s ServerSummary) Spread { return s.OpsPerSec }, kilo, 40, width)
+	ratio := func(pick func(Ratio) Spread) func(WorkloadSummary) string {
+		return func(s WorkloadSummary) string {
+			var parts []string
+			for _, r := range s.Ratios {
+				if sp := pick(r); sp.N > 0 {
+					parts = append(parts, fmt.Sprintf("%.2f×", sp.Median))
+				}
+			}
+			return strings.Join(parts, " ")
+		}
+	}
+	panel(&b, sums, servers, "ops/s (higher is better)", func(s ServerSummary) Spread { return s.OpsPerSec },
+		kilo, ratio(func(r Ratio) Spread { return r.OpsPerSec }), 40, width)
 	panel(&b, sums, servers, "p99 latency, ms (lower is better)", func(s ServerSummary) Spread { return s.P99Ms },
-		func(v float64) string { return fmt.Sprintf("%.2f", v) }, 40+panelH, width)
+		msText, ratio(func(r Ratio) Spread { return r.P99Ms }), 40+panelH, width)
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }
@@ -137,4 +163,17 @@ func ChartSVG(sums []WorkloadSummary, caption string) []byte {
 // WriteSVG writes ChartSVG's output to path atomically.
 func WriteSVG(path string, sums []WorkloadSummary, caption string) error {
 	return writeFileAtomic(path, ChartSVG(sums, caption))
+}
+
+// msText formats a latency axis label.
+func msText(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 10:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 1:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
 }

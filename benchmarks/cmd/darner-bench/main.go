@@ -118,8 +118,12 @@ func run() int {
 		outDir       = flag.String("out", filepath.Join(root, "benchmarks", "results"), "directory for <date>-<host>.json/.svg/.txt and latest.*")
 		quick        = flag.Bool("quick", false, "smoke run: 1 round of 3 s, workloads getset-32B-p1, set-32B-p16, ceiling-p1")
 		list         = flag.Bool("list", false, "list the throughput workloads and exit")
+		render       = flag.String("render", "", "re-render the tables and the SVG chart of a results JSON file (no run)")
 	)
 	flag.Parse()
+	if *render != "" {
+		return renderResults(*render)
+	}
 	if *quick {
 		*rounds, *duration = 1, 3*time.Second
 		if *workloads == "all" {
@@ -305,8 +309,7 @@ func run() int {
 	harness.WriteTables(&table, &d.res)
 	fmt.Print(table.String())
 	base := harness.ResultsBaseName(d.res.Started, d.res.Host.Host)
-	caption := fmt.Sprintf("darner-bench %s, %s, %s mode, %d×%v, %s", d.res.Started.Format("2006-01-02"), d.res.Host.CPUModel,
-		d.res.Mode, d.rounds, d.duration, d.res.Host.Host)
+	caption := chartCaption(&d.res)
 	status := 0
 	for _, p := range []struct {
 		name  string
@@ -584,4 +587,27 @@ func (d *driver) memoryRun(ctx context.Context, srv string, n, valueSize int) ha
 		rec.Note = "INFO memory has no used_memory"
 	}
 	return rec
+}
+
+// renderResults prints the tables of a results file and rewrites its SVG
+// chart beside it, e.g. after the chart code changed.
+func renderResults(path string) int {
+	res, err := harness.ReadJSON(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "darner-bench:", err)
+		return 1
+	}
+	harness.WriteTables(os.Stdout, res)
+	svg := strings.TrimSuffix(path, filepath.Ext(path)) + ".svg"
+	if err := harness.WriteSVG(svg, res.Summary, chartCaption(res)); err != nil {
+		fmt.Fprintln(os.Stderr, "darner-bench:", err)
+		return 1
+	}
+	fmt.Fprintln(os.Stderr, "darner-bench: wrote", svg)
+	return 0
+}
+
+func chartCaption(res *harness.Results) string {
+	return fmt.Sprintf("darner-bench %s, %s, %s mode, %d×%s per run, host %s", res.Started.Format("2006-01-02"), res.Host.CPUModel,
+		res.Mode, res.Rounds, res.Duration, res.Host.Host)
 }
