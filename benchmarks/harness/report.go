@@ -27,8 +27,12 @@ type RunRecord struct {
 	Round       int    `json:"round"`
 	Tool        string `json:"tool"`
 	ToolVersion string `json:"tool_version,omitempty"`
-	Status      string `json:"status"`
-	Note        string `json:"note,omitempty"`
+	// ToolCmd is the load tool's command line (for the Go load generator,
+	// its JSON config), so a run can be repeated by hand, e.g. from
+	// another host.
+	ToolCmd string `json:"tool_cmd,omitempty"`
+	Status  string `json:"status"`
+	Note    string `json:"note,omitempty"`
 	Measure
 	Errors uint64 `json:"errors"` // error replies seen by the load generator
 	// Server CPU time (utime+stime of every thread) over the window from

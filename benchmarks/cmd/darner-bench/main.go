@@ -452,6 +452,7 @@ func (d *driver) runOne(ctx context.Context, w *harness.Workload, srv, tool stri
 	}
 	rec.Measure = tr.Measure
 	rec.Errors = tr.errors
+	rec.ToolCmd = tr.cmd
 	rec.ServerCPUSec, rec.CPUSource = harness.CPUDelta(before, after, clk)
 	rec.WallSec = wall
 	if rec.Ops > 0 {

@@ -70,3 +70,11 @@ func TestChooseTool(t *testing.T) {
 	f(forcedRB, "getset-32B-p1", harness.ToolGo, true)
 	f(forcedRB, "set-32B-p16", harness.ToolRedisBenchmark, false)
 }
+
+func TestShellJoin(t *testing.T) {
+	got := shellJoin([]string{"taskset", "-c", "1", "/usr/bin/redis-benchmark", "--save", "", "it's", strings.Repeat("a", 100)})
+	want := `taskset -c 1 /usr/bin/redis-benchmark --save '' 'it'\''s' aaaaaaaaaaaaaaaa…(100 bytes)`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

@@ -24,6 +24,7 @@ type toolRun struct {
 	firstError string
 	clientCPU  float64 // user+system seconds of the tool process
 	wall       float64
+	cmd        string // what ran, for the record
 }
 
 // chooseTool picks the tool for w: the one --tool names, or with "auto"
@@ -114,7 +115,8 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 	case harness.ToolMemtier:
 		jsonOut := filepath.Join(d.tmp, fmt.Sprintf("memtier-%d.json", time.Now().UnixNano()))
 		args, _, _ := harness.MemtierArgs(*w, "127.0.0.1", port, d.duration, d.clientCount(), jsonOut, d.memtierArgs)
-		_, stderr, cpu, wall, err := execTool(ctx, d.clientPrefix(append([]string{d.memtierBin}, args...)), nil, timeout)
+		argv := d.clientPrefix(append([]string{d.memtierBin}, args...))
+		_, stderr, cpu, wall, err := execTool(ctx, argv, nil, timeout)
 		if err != nil {
 			return toolRun{}, fmt.Errorf("memtier_benchmark: %v: %s", err, tail(stderr, 300))
 		}
@@ -126,7 +128,7 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 		if err != nil {
 			return toolRun{}, err
 		}
-		return toolRun{Measure: m, clientCPU: cpu, wall: wall}, nil
+		return toolRun{Measure: m, clientCPU: cpu, wall: wall, cmd: shellJoin(argv)}, nil
 
 	case harness.ToolRedisBenchmark:
 		key := w.Name + "/" + srvKind
@@ -148,7 +150,8 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 		}
 		n := int(min(max(rps*d.duration.Seconds(), 10000), 2e9))
 		args, _ := harness.RedisBenchmarkArgs(*w, "127.0.0.1", port, n, d.clientCount(), d.rbArgs)
-		out, stderr, cpu, wall, err := execTool(ctx, d.clientPrefix(append([]string{d.redisBenchBin}, args...)), nil, timeout)
+		argv := d.clientPrefix(append([]string{d.redisBenchBin}, args...))
+		out, stderr, cpu, wall, err := execTool(ctx, argv, nil, timeout)
 		if err != nil {
 			return toolRun{}, fmt.Errorf("redis-benchmark: %v: %s", err, tail(append(out, stderr...), 300))
 		}
@@ -161,7 +164,7 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 		if m.Ops == 0 {
 			m.Ops = uint64(n)
 		}
-		return toolRun{Measure: m, clientCPU: cpu, wall: wall}, nil
+		return toolRun{Measure: m, clientCPU: cpu, wall: wall, cmd: shellJoin(argv)}, nil
 	}
 
 	// the built-in Go load generator, in a child process pinned like the others
@@ -185,7 +188,8 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 	}
 	m := harness.Measure{Ops: res.Ops, Seconds: res.Seconds, OpsPerSec: res.OpsPerSec, AvgMs: res.AvgMs,
 		P50Ms: res.P50Ms, P99Ms: res.P99Ms, P999Ms: res.P999Ms, MaxMs: res.MaxMs}
-	return toolRun{Measure: m, errors: res.Errors, firstError: res.FirstError, clientCPU: cpu, wall: wall}, nil
+	return toolRun{Measure: m, errors: res.Errors, firstError: res.FirstError, clientCPU: cpu, wall: wall,
+		cmd: "darner-bench loadgen <<< '" + string(in) + "'"}, nil
 }
 
 // loadgenMain is the "darner-bench loadgen" child: a loadgen.Config as
@@ -206,3 +210,22 @@ func loadgenMain() {
 
 // clientCount is how many CPUs the load tool may use (its thread count).
 func (d *driver) clientCount() int { return max(1, len(d.clientCPUs)) }
+
+// shellJoin quotes argv for a shell, for the record; long arguments (a
+// 1 KB value) are abbreviated.
+func shellJoin(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if len(a) > 64 {
+			a = a[:16] + "…(" + strconv.Itoa(len(a)) + " bytes)"
+		}
+		if a == "" || strings.ContainsAny(a, " '\"$`\\*?[]{}()<>|&;#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		b.WriteString(a)
+	}
+	return b.String()
+}
