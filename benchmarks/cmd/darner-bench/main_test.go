@@ -73,7 +73,7 @@ func TestChooseTool(t *testing.T) {
 
 func TestShellJoin(t *testing.T) {
 	got := shellJoin([]string{"taskset", "-c", "1", "/usr/bin/redis-benchmark", "--save", "", "it's", strings.Repeat("a", 100)})
-	want := `taskset -c 1 /usr/bin/redis-benchmark --save '' 'it'\''s' aaaaaaaaaaaaaaaa…(100 bytes)`
+	want := `taskset -c 1 /usr/bin/redis-benchmark --save '' 'it'\''s' 'aaaaaaaaaaaaaaaa…(100 bytes)'`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
