@@ -147,6 +147,7 @@ type encoder struct {
 	value []byte
 	args  [][]byte
 	arena []byte
+	offs  []int
 }
 
 // appendOp appends one request built from op with random keys drawn from r.
@@ -155,8 +156,11 @@ func (e *encoder) appendOp(dst []byte, op *Op, r *rand.Rand) []byte {
 	e.args = e.args[:0]
 	// Build the arguments into the arena, remembering offsets; slices are
 	// taken once the arena has stopped growing.
-	var offs [64]int
-	n := min(len(op.Args), len(offs)-1)
+	n := len(op.Args)
+	if cap(e.offs) < n+1 {
+		e.offs = make([]int, n+1)
+	}
+	offs := e.offs[:n+1]
 	for i := 0; i < n; i++ {
 		a := &op.Args[i]
 		offs[i] = len(e.arena)
