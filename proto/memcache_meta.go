@@ -293,8 +293,9 @@ func (p *MCParser) metaDebug(line []byte, ntokens, consumed int) (int, *MCComman
 
 // MetaQuiet reports whether, under the q flag, memcached 1.6 leaves out a
 // reply with this status code for this command: mg hides EN; ms and md
-// hide HD; ma hides its success (HD or VA). Errors are never hidden. It is
-// false when the request had no q flag.
+// hide HD; ma hides its success (HD or VA) when it changed an existing
+// item, but not when N created it (the caller checks that). Errors are
+// never hidden. It is false when the request had no q flag.
 func (c *MCCommand) MetaQuiet(code string) bool {
 	if !c.Meta.Quiet {
 		return false
