@@ -1,12 +1,28 @@
 package engine
 
+import (
+	"strconv"
+	"strings"
+)
+
 // The connection family: commands that act on the client's connection.
+// Those that read or change the Session carry FlagConn and run on the
+// connection's coordinator shard.
+
+// RedisVersion is the Redis version darner reports for compatibility
+// (HELLO, INFO redis_version); clients gate features on it.
+const RedisVersion = "7.2.0"
 
 func init() {
+	const conn = FlagConn | FlagFast | FlagStale | FlagLoading
 	register(
 		&Command{Name: "ping", Arity: -1, Flags: FlagFast | FlagStale, Run: cmdPing},
 		&Command{Name: "echo", Arity: 2, Flags: FlagFast, Run: cmdEcho},
-		&Command{Name: "quit", Arity: -1, Flags: FlagFast | FlagNoAuth | FlagConn | FlagStale | FlagLoading, Run: cmdQuit},
+		&Command{Name: "quit", Arity: -1, Flags: conn | FlagNoAuth, Run: cmdQuit},
+		&Command{Name: "auth", Arity: -2, Flags: conn | FlagNoAuth | FlagNoScript, Run: cmdAuth},
+		&Command{Name: "hello", Arity: -1, Flags: conn | FlagNoAuth | FlagNoScript, Run: cmdHello},
+		&Command{Name: "select", Arity: 2, Flags: conn, Run: cmdSelect},
+		&Command{Name: "client", Arity: -2, Flags: conn | FlagNoScript, Run: cmdClient},
 	)
 }
 
@@ -26,4 +42,197 @@ func cmdEcho(c *Ctx, args [][]byte) { c.W.Bulk(args[1]) }
 func cmdQuit(c *Ctx, args [][]byte) {
 	c.W.OK()
 	c.Close = true
+}
+
+const (
+	errWrongPass = "WRONGPASS invalid username-password pair or user is disabled."
+	errNoPassSet = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+)
+
+// checkPassword authenticates user/pass against --requirepass. darner has
+// one user, "default", as Redis without ACLs.
+func (c *Ctx) checkPassword(user, pass []byte) bool {
+	if string(user) != "default" {
+		return false
+	}
+	return c.Server.RequirePass == "" || string(pass) == c.Server.RequirePass
+}
+
+func cmdAuth(c *Ctx, args [][]byte) {
+	var user, pass []byte
+	switch len(args) {
+	case 2:
+		if c.Server.RequirePass == "" {
+			c.W.Error(errNoPassSet)
+			return
+		}
+		user, pass = []byte("default"), args[1]
+	case 3:
+		user, pass = args[1], args[2]
+	default:
+		c.W.Error("ERR syntax error")
+		return
+	}
+	if !c.checkPassword(user, pass) {
+		c.W.Error(errWrongPass)
+		return
+	}
+	c.Sess.Authed = true
+	c.W.OK()
+}
+
+// validClientName reports whether a name may be set with CLIENT SETNAME
+// (printable ASCII without spaces, as Redis requires).
+func validClientName(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+const errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
+
+func cmdHello(c *Ctx, args [][]byte) {
+	resp3 := c.Sess.Resp3
+	i := 1
+	if len(args) > 1 {
+		v, err := strconv.ParseInt(string(args[1]), 10, 64)
+		if err != nil {
+			c.W.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			c.W.Error("NOPROTO unsupported protocol version")
+			return
+		}
+		resp3 = v == 3
+		i = 2
+	}
+	var user, pass, name []byte
+	authGiven, nameGiven := false, false
+	for ; i < len(args); i++ {
+		more := len(args) - i - 1
+		switch opt := strings.ToLower(string(args[i])); {
+		case opt == "auth" && more >= 2:
+			user, pass, authGiven = args[i+1], args[i+2], true
+			i += 2
+		case opt == "setname" && more >= 1:
+			name, nameGiven = args[i+1], true
+			i++
+		default:
+			c.W.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
+			return
+		}
+	}
+	if authGiven {
+		if !c.checkPassword(user, pass) {
+			c.W.Error(errWrongPass)
+			return
+		}
+		c.Sess.Authed = true
+	}
+	if c.Server.RequirePass != "" && !c.Sess.Authed {
+		c.W.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if nameGiven {
+		if !validClientName(name) {
+			c.W.Error(errClientName)
+			return
+		}
+		c.Sess.Name = string(name)
+	}
+	c.Sess.Resp3 = resp3
+	c.W.Resp3 = resp3
+	c.W.MapLen(7)
+	c.W.BulkString("server")
+	c.W.BulkString("redis")
+	c.W.BulkString("version")
+	c.W.BulkString(RedisVersion)
+	c.W.BulkString("proto")
+	if resp3 {
+		c.W.Int(3)
+	} else {
+		c.W.Int(2)
+	}
+	c.W.BulkString("id")
+	c.W.Int(int64(c.Sess.ID))
+	c.W.BulkString("mode")
+	c.W.BulkString("standalone")
+	c.W.BulkString("role")
+	c.W.BulkString("master")
+	c.W.BulkString("modules")
+	c.W.ArrayLen(0)
+}
+
+const errNotInt = "ERR value is not an integer or out of range"
+
+func cmdSelect(c *Ctx, args [][]byte) {
+	n, err := strconv.ParseInt(string(args[1]), 10, 64)
+	if err != nil {
+		c.W.Error(errNotInt)
+		return
+	}
+	if n < 0 || n >= int64(c.Server.NumDBs) {
+		c.W.Error("ERR DB index is out of range")
+		return
+	}
+	c.Sess.DB = int(n)
+	c.W.OK()
+}
+
+// cmdClient serves the CLIENT subcommands that concern the caller's own
+// connection. Subcommands about other connections (LIST, KILL, UNBLOCK)
+// need the connection registry and come with the server family.
+func cmdClient(c *Ctx, args [][]byte) {
+	sub := strings.ToLower(string(args[1]))
+	arity := func(n int) bool {
+		if len(args) != n {
+			c.W.Error("ERR wrong number of arguments for 'client|" + sub + "' command")
+			return false
+		}
+		return true
+	}
+	switch sub {
+	case "id":
+		if arity(2) {
+			c.W.Int(int64(c.Sess.ID))
+		}
+	case "getname":
+		if arity(2) {
+			if c.Sess.Name == "" {
+				c.W.Null()
+			} else {
+				c.W.BulkString(c.Sess.Name)
+			}
+		}
+	case "setname":
+		if !arity(3) {
+			return
+		}
+		if !validClientName(args[2]) {
+			c.W.Error(errClientName)
+			return
+		}
+		c.Sess.Name = string(args[2])
+		c.W.OK()
+	case "setinfo":
+		if !arity(4) {
+			return
+		}
+		switch strings.ToLower(string(args[2])) {
+		case "lib-name", "lib-ver":
+			if !validClientName(args[3]) {
+				c.W.Error("ERR " + strings.ToLower(string(args[2])) + " cannot contain spaces, newlines or special characters.")
+				return
+			}
+			c.W.OK()
+		default:
+			c.W.Error("ERR Unrecognized option '" + string(args[2]) + "'")
+		}
+	default:
+		c.W.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try CLIENT HELP.")
+	}
 }

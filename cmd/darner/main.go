@@ -1,0 +1,118 @@
+// Command darner is the darner server: a thread-per-core in-memory data
+// store that speaks the Redis protocol. This file is only wiring: flags,
+// logging, signals. Everything else lives in ring/, engine/, proto/, numa/.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/darnerdb/darner/ring"
+)
+
+// version is set at build time with -X main.version=...
+var version = "0.1.0-dev"
+
+func main() {
+	if err := newApp().Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "darner:", err)
+		os.Exit(1)
+	}
+}
+
+// envOf names the environment variable that can set a flag:
+// --proactor_threads ↔ DARNER_PROACTOR_THREADS.
+func envOf(flag string) []string {
+	b := []byte("DARNER_" + flag)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return []string{string(b)}
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:    "darner",
+		Usage:   "a thread-per-core in-memory data store that speaks the Redis protocol",
+		Version: version,
+		Description: "darner runs one shard per CPU, each on its own pinned thread with its own io_uring\n" +
+			"(or epoll) loop and its own slice of the keyspace. Every flag can also be set with an\n" +
+			"environment variable DARNER_<FLAG>, e.g. DARNER_PORT=6380.",
+		HideHelpCommand: true,
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "port", Value: 6379, Usage: "Redis protocol port", EnvVars: envOf("port")},
+			&cli.StringSliceFlag{Name: "bind", Value: cli.NewStringSlice("127.0.0.1", "::1"),
+				Usage: "addresses to listen on (repeat or comma-separate); the default is loopback only, as Redis's protected mode — bind a public address only with --requirepass", EnvVars: envOf("bind")},
+			&cli.IntFlag{Name: "proactor_threads", Value: 0, Usage: "number of shard threads, one per CPU; 0 = every CPU the process may use (cgroup CPU quota respected)", EnvVars: envOf("proactor_threads")},
+			&cli.BoolFlag{Name: "force_epoll", Usage: "use epoll instead of io_uring (epoll is also chosen automatically when io_uring is unavailable)", EnvVars: envOf("force_epoll")},
+			&cli.IntFlag{Name: "maxclients", Value: 10000, Usage: "maximum number of connected clients; more are refused with an error", EnvVars: envOf("maxclients")},
+			&cli.StringFlag{Name: "requirepass", Usage: "password clients must send with AUTH before any other command", EnvVars: envOf("requirepass")},
+			&cli.IntFlag{Name: "dbnum", Value: 16, Usage: "number of databases (SELECT 0..dbnum-1)", EnvVars: envOf("dbnum")},
+			&cli.IntFlag{Name: "hz", Value: 10, Usage: "background tick frequency per shard (active expiry), 1..500", EnvVars: envOf("hz")},
+			&cli.Int64Flag{Name: "proto_max_bulk_len", Value: 512 << 20, Usage: "largest bulk string a client may send, in bytes", EnvVars: envOf("proto_max_bulk_len")},
+			&cli.Int64Flag{Name: "client_query_buffer_limit", Value: 1 << 30, Usage: "largest unparsed input one client may accumulate, in bytes; beyond it the client is closed", EnvVars: envOf("client_query_buffer_limit")},
+			&cli.BoolFlag{Name: "bench_ok", Usage: "answer every command with +OK (measures the networking ceiling; stores nothing)", EnvVars: envOf("bench_ok")},
+			&cli.StringFlag{Name: "log_level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envOf("log_level")},
+			&cli.BoolFlag{Name: "logtostderr", Value: true, Usage: "log to stderr (darner always does; accepted for Dragonfly compatibility)", EnvVars: envOf("logtostderr")},
+		},
+		Action: run,
+	}
+}
+
+func run(c *cli.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log_level"))); err != nil {
+		return fmt.Errorf("--log_level: %w", err)
+	}
+	hz := c.Int("hz")
+	if hz < 1 || hz > 500 {
+		return fmt.Errorf("--hz must be between 1 and 500, got %d", hz)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg := ring.Config{
+		Port:             c.Int("port"),
+		Bind:             c.StringSlice("bind"),
+		Shards:           c.Int("proactor_threads"),
+		ForceEpoll:       c.Bool("force_epoll"),
+		MaxClients:       c.Int("maxclients"),
+		RequirePass:      c.String("requirepass"),
+		DBNum:            c.Int("dbnum"),
+		Hz:               hz,
+		BenchOK:          c.Bool("bench_ok"),
+		MaxBulkLen:       c.Int64("proto_max_bulk_len"),
+		QueryBufferLimit: c.Int64("client_query_buffer_limit"),
+		Logger:           log,
+	}
+	// Catch signals before the first client can connect, so a SIGTERM that
+	// arrives right after start-up still shuts down cleanly.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	srv, err := ring.NewServer(cfg)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	log.Info("darner ready", "version", version, "port", srv.Port(), "backend", srv.Backend(), "pid", os.Getpid())
+
+	s := <-sig
+	log.Info("shutting down", "signal", s.String())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("bye")
+	return nil
+}
