@@ -62,7 +62,7 @@ func main() {
 		loadgenMain()
 		return
 	}
-	os.Exit(run())
+	os.Exit(run(os.Args[1:]))
 }
 
 // repoRoot walks up from the working directory to the directory holding
@@ -88,8 +88,10 @@ func lookPath(name string) string {
 	return p
 }
 
-func run() int {
+// run is the whole command with its arguments; it returns the exit code.
+func run(argv []string) int {
 	root := repoRoot()
+	flag := flag.NewFlagSet("darner-bench", flag.ContinueOnError)
 	defDarner := os.Getenv("DARNER_BIN")
 	if defDarner == "" {
 		defDarner = filepath.Join(root, "bin", "darner")
@@ -120,7 +122,9 @@ func run() int {
 		list         = flag.Bool("list", false, "list the throughput workloads and exit")
 		render       = flag.String("render", "", "re-render the tables and the SVG chart of a results JSON file (no run)")
 	)
-	flag.Parse()
+	if err := flag.Parse(argv); err != nil {
+		return 2
+	}
 	if *render != "" {
 		return renderResults(*render)
 	}
@@ -223,7 +227,7 @@ func run() int {
 	d.res.Duration = d.duration.String()
 	d.res.Rounds = d.rounds
 	d.res.ToolChoice = d.toolChoice
-	d.res.Command = os.Args
+	d.res.Command = append([]string{"darner-bench"}, argv...)
 	d.res.Tools = map[string]string{harness.ToolGo: "built-in"}
 	if d.memtierBin != "" {
 		d.res.Tools[harness.ToolMemtier] = toolVersion(d.memtierBin)
