@@ -430,9 +430,9 @@ func TestJSONRoundTripAndSVG(t *testing.T) {
 		len(back.Workloads) != len(res.Workloads) || back.Workloads[4].Ops[0].Args[1] != res.Workloads[4].Ops[0].Args[1] {
 		t.Fatalf("round trip lost data")
 	}
-	svg := ChartSVG(res.Summary, "test <run> & chart")
+	svg := ChartSVG(res.Summary, []MemoryRecord{{Server: Darner, Status: StatusOK, Keys: 1000000, ValueBytes: 32, RSSPerKey: 70}, {Server: Redis, Status: StatusSkipped}}, "test <run> & chart")
 	dec := xml.NewDecoder(bytes.NewReader(svg))
-	bars, nas, root := 0, 0, ""
+	bars, nas, membars, root := 0, 0, 0, ""
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -452,17 +452,20 @@ func TestJSONRoundTripAndSVG(t *testing.T) {
 				if a.Name.Local == "class" && a.Value == "na" {
 					nas++
 				}
+				if a.Name.Local == "class" && a.Value == "membar" {
+					membars++
+				}
 			}
 		}
 	}
-	// two panels × (w1: 2 bars, w2: 1 bar + 1 "unsupported" label)
-	if root != "svg" || bars != 6 || nas != 2 {
-		t.Fatalf("root %s, %d bars, %d n/a labels", root, bars, nas)
+	// two panels × (w1: 2 bars, w2: 1 bar + 1 "unsupported" label); memory: 1 bar + 1 "skipped"
+	if root != "svg" || bars != 6 || nas != 3 || membars != 1 {
+		t.Fatalf("root %s, %d bars, %d n/a labels, %d memory bars", root, bars, nas, membars)
 	}
 	if !bytes.Contains(svg, []byte("test &lt;run&gt; &amp; chart")) {
 		t.Fatal("caption not escaped")
 	}
-	if err := WriteSVG(filepath.Join(dir, "c.svg"), res.Summary, "x"); err != nil {
+	if err := WriteSVG(filepath.Join(dir, "c.svg"), res.Summary, nil, "x"); err != nil {
 		t.Fatal(err)
 	}
 	if niceMax(0) != 1 || niceMax(3.2) != 5 || niceMax(120000) != 200000 || niceMax(1) != 1 {

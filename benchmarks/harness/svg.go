@@ -113,9 +113,10 @@ func panel(b *bytes.Buffer, sums []WorkloadSummary, servers []string, title stri
 
 // ChartSVG draws the summaries as an SVG image: ops/s on top, p99 latency
 // below, one group of bars per workload and one bar per server (median
-// over rounds, with a min–max whisker). It is written by hand so the
-// harness needs no plotting module.
-func ChartSVG(sums []WorkloadSummary, caption string) []byte {
+// over rounds, with a min–max whisker); then, when mem is not empty, RSS
+// per key per server. It is written by hand so the harness needs no
+// plotting module.
+func ChartSVG(sums []WorkloadSummary, mem []MemoryRecord, caption string) []byte {
 	var servers []string
 	bars := 0
 	for _, s := range sums {
@@ -129,6 +130,9 @@ func ChartSVG(sums []WorkloadSummary, caption string) []byte {
 	width := math.Max(560, 70+float64(bars)*16+float64(len(sums))*24+20)
 	const panelH = 335.0
 	height := 40 + 2*panelH + 20
+	if len(mem) > 0 {
+		height += memPanelH
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif">`+"\n", width, height, width, height)
 	b.WriteString(`<style>.title{font-size:14px;font-weight:bold}.tick{font-size:10px;fill:#495057}.label{font-size:10px}` +
@@ -156,13 +160,47 @@ func ChartSVG(sums []WorkloadSummary, caption string) []byte {
 		kilo, ratio(func(r Ratio) Spread { return r.OpsPerSec }), 40, width)
 	panel(&b, sums, servers, "p99 latency, ms (lower is better)", func(s ServerSummary) Spread { return s.P99Ms },
 		msText, ratio(func(r Ratio) Spread { return r.P99Ms }), 40+panelH, width)
+	if len(mem) > 0 {
+		memPanel(&b, mem, 40+2*panelH+10)
+	}
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }
 
+const memPanelH = 60.0 + 24*3
+
+// memPanel draws one horizontal bar per server: RSS bytes per key.
+func memPanel(b *bytes.Buffer, mem []MemoryRecord, y0 float64) {
+	const left, barH, plotW = 90.0, 18.0, 360.0
+	maxV := 0.0
+	for _, m := range mem {
+		if m.Status == StatusOK {
+			maxV = max(maxV, m.RSSPerKey, m.UsedMemPerKey)
+		}
+	}
+	axis := niceMax(maxV)
+	title := "memory, RSS bytes per key (lower is better)"
+	if len(mem) > 0 {
+		title = fmt.Sprintf("memory, RSS bytes per key after %s keys of %d B (lower is better)", CountName(mem[0].Keys), mem[0].ValueBytes)
+	}
+	fmt.Fprintf(b, `<text x="%g" y="%g" class="title">%s</text>`+"\n", left-80, y0+16, esc(title))
+	y := y0 + 30
+	for _, m := range mem {
+		fmt.Fprintf(b, `<text x="%g" y="%g" class="label" text-anchor="end">%s</text>`+"\n", left-6, y+barH-5, esc(m.Server))
+		if m.Status != StatusOK {
+			fmt.Fprintf(b, `<text x="%g" y="%g" class="na">%s</text>`+"\n", left+4, y+barH-5, esc(m.Status))
+		} else {
+			w := plotW * max(0, m.RSSPerKey) / axis
+			fmt.Fprintf(b, `<rect class="membar" x="%g" y="%g" width="%g" height="%g" fill="%s"/>`+"\n", left, y, w, barH, colorOf(m.Server))
+			fmt.Fprintf(b, `<text x="%g" y="%g" class="label">%.0f B/key</text>`+"\n", left+w+4, y+barH-5, m.RSSPerKey)
+		}
+		y += barH + 6
+	}
+}
+
 // WriteSVG writes ChartSVG's output to path atomically.
-func WriteSVG(path string, sums []WorkloadSummary, caption string) error {
-	return writeFileAtomic(path, ChartSVG(sums, caption))
+func WriteSVG(path string, sums []WorkloadSummary, mem []MemoryRecord, caption string) error {
+	return writeFileAtomic(path, ChartSVG(sums, mem, caption))
 }
 
 // msText formats a latency axis label.

@@ -320,7 +320,7 @@ func run(argv []string) int {
 		write func(string) error
 	}{
 		{base + ".json", func(p string) error { return harness.WriteJSON(p, &d.res) }},
-		{base + ".svg", func(p string) error { return harness.WriteSVG(p, d.res.Summary, caption) }},
+		{base + ".svg", func(p string) error { return harness.WriteSVG(p, d.res.Summary, d.res.Memory, caption) }},
 		{base + ".txt", func(p string) error { return os.WriteFile(p, []byte(table.String()), 0o644) }},
 	} {
 		path := filepath.Join(*outDir, p.name)
@@ -604,7 +604,7 @@ func renderResults(path string) int {
 	}
 	harness.WriteTables(os.Stdout, res)
 	svg := strings.TrimSuffix(path, filepath.Ext(path)) + ".svg"
-	if err := harness.WriteSVG(svg, res.Summary, chartCaption(res)); err != nil {
+	if err := harness.WriteSVG(svg, res.Summary, res.Memory, chartCaption(res)); err != nil {
 		fmt.Fprintln(os.Stderr, "darner-bench:", err)
 		return 1
 	}

@@ -164,7 +164,13 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 		if m.Ops == 0 {
 			m.Ops = uint64(n)
 		}
-		return toolRun{Measure: m, clientCPU: cpu, wall: wall, cmd: shellJoin(argv)}, nil
+		tr := toolRun{Measure: m, clientCPU: cpu, wall: wall, cmd: shellJoin(argv)}
+		// redis-benchmark reports error replies only as text; it cannot count them
+		if i := bytes.Index(out, []byte("Error from server: ")); i >= 0 {
+			line, _, _ := strings.Cut(string(out[i+len("Error from server: "):]), "\n")
+			tr.errors, tr.firstError = m.Ops, strings.TrimSpace(line) // assume the worst
+		}
+		return tr, nil
 	}
 
 	// the built-in Go load generator, in a child process pinned like the others
