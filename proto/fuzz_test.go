@@ -121,6 +121,14 @@ func checkStream(t *testing.T, data []byte) {
 	if strings.Contains(want, "BUG") {
 		t.Fatal(want)
 	}
+	if ref := refTranscript(data, false, DefaultMaxBulkLen); ref != want {
+		t.Fatalf("Parser:\n%s\nreference:\n%s", want, ref)
+	}
+	// The same stream with small limits (unauthenticated, 8-byte bulks).
+	small := feed(&Parser{Unauthenticated: true, MaxBulkLen: 8}, data, oneByte, true)
+	if ref := refTranscript(data, true, 8); ref != small {
+		t.Fatalf("Parser (unauthenticated, MaxBulkLen 8):\n%s\nreference:\n%s", small, ref)
+	}
 	if len(data) > 1 {
 		k := 1 + int(data[len(data)-1])*(len(data)-1)/256
 		if got := feed(new(Parser), data, splitAt(k), true); got != want {

@@ -371,6 +371,16 @@ func (p *Parser) splitInline(line []byte) error {
 // (processMultibulkBuffer).
 func (p *Parser) parseMultibulk(buf []byte) (int, error) {
 	if p.left < 0 {
+		if v, next, ok := fastLen(buf, 0); ok && v <= MaxMultibulkLen && (v <= UnauthMaxMultibulkLen || !p.Unauthenticated) {
+			p.pos = next
+			if v == 0 {
+				return next, nil
+			}
+			p.left = v
+			p.bulk = -1
+			p.scan = next
+			goto args
+		}
 		cr := p.lineEnd(buf, '\r')
 		if cr < 0 {
 			if len(buf) > MaxInlineLen {
@@ -399,11 +409,19 @@ func (p *Parser) parseMultibulk(buf []byte) (int, error) {
 		p.bulk = -1
 		p.scan = p.pos
 	}
+args:
 	maxBulk := p.MaxBulkLen
 	if maxBulk <= 0 {
 		maxBulk = DefaultMaxBulkLen
 	}
 	for p.left > 0 {
+		if p.bulk < 0 && !p.nul && p.pos < len(buf) && buf[p.pos] == '$' {
+			v, next, ok := fastLen(buf, p.pos)
+			if ok && int64(v) <= maxBulk && (v <= UnauthMaxBulkLen || !p.Unauthenticated) {
+				p.pos = next
+				p.bulk = v
+			}
+		}
 		if p.bulk < 0 {
 			s := p.pos
 			cr := p.lineEnd(buf, '\r')
@@ -445,6 +463,28 @@ func (p *Parser) parseMultibulk(buf []byte) (int, error) {
 		p.scan = p.pos
 	}
 	return p.pos, nil
+}
+
+// fastLen parses the common header "<c><digits>\r?" at buf[s:] (c is '*'
+// or '$', 1 to 11 digits, no leading zero, followed by '\r' and one more
+// byte). It reports ok only when the header is complete and canonical; any
+// other case (negative, long, malformed, incomplete) is left to the exact
+// slow path, so it never changes a result, only its cost.
+func fastLen(buf []byte, s int) (v, next int, ok bool) {
+	i := s + 1
+	end := min(len(buf), s+13)
+	for ; i < end; i++ {
+		c := buf[i]
+		if c < '0' || c > '9' {
+			break
+		}
+		v = v*10 + int(c-'0')
+	}
+	d := i - s - 1
+	if d == 0 || i+1 >= len(buf) || buf[i] != '\r' || d > 11 || d > 1 && buf[s+1] == '0' {
+		return 0, 0, false
+	}
+	return v, i + 2, true
 }
 
 // parseLen is Redis's string2ll: an optional '-', then digits with no

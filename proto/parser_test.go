@@ -16,6 +16,9 @@ func TestParseRequests(t *testing.T) {
 		if got != want {
 			t.Errorf("%q:\ngot:\n%swant:\n%s", in, got, want)
 		}
+		if ref := refTranscript([]byte(in), false, DefaultMaxBulkLen); ref != want {
+			t.Errorf("%q: reference parser disagrees with the table:\n%s", in, ref)
+		}
 	}
 	// Multibulk.
 	f("*1\r\n$4\r\nPING\r\n", "n=14 [\"PING\"]\n")
