@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/bits"
 	"unsafe"
 )
@@ -60,13 +61,14 @@ type bucket struct {
 }
 
 type segment struct {
-	b     [bucketsPerSegment]bucket
-	start uint64 // first 48-bit hash prefix this segment serves
-	depth uint8  // local depth
-	_     uint8
-	size  uint16 // keys
-	ttl   uint16 // keys with a deadline
-	_     uint16
+	b      [bucketsPerSegment]bucket
+	start  uint64 // first 48-bit hash prefix this segment serves
+	minExp int64  // <= every deadline in the segment (MaxInt64: none)
+	depth  uint8  // local depth
+	_      uint8
+	size   uint16 // keys
+	ttl    uint16 // keys with a deadline
+	_      uint16
 }
 
 var _ [segmentBytes - unsafe.Sizeof(segment{})]byte // segment fits its Go size class
@@ -110,9 +112,11 @@ type DB struct {
 	snapVersion uint64 // buckets older than this are unsaved while a snapshot runs
 	preChange   func(BucketRef)
 
-	expCursor uint64 // ActiveExpire position (segment start | bucket)
-	evCursor  uint64 // eviction position (segment start)
-	rnd       uint64
+	expCursor    uint64 // ActiveExpire position (a segment start)
+	lastExpired  int    // keys the last ActiveExpire deleted
+	lastExamined int    // deadlines it read
+	evCursor     uint64 // eviction position (segment start)
+	rnd          uint64
 
 	Stats DBStats
 }
@@ -148,7 +152,7 @@ func NewDB(cfg DBConfig) *DB {
 }
 
 func (db *DB) reset() {
-	db.dir = []*segment{new(segment)}
+	db.dir = []*segment{newSegment()}
 	db.depth = 0
 	db.segments = 1
 	db.count, db.expires, db.dataBytes, db.objBytes = 0, 0, 0, 0
@@ -167,6 +171,12 @@ func (db *DB) Len() int64 { return db.count }
 
 // ExpiresLen is the number of keys with a deadline.
 func (db *DB) ExpiresLen() int64 { return db.expires }
+
+func newSegment() *segment {
+	s := new(segment)
+	s.minExp = math.MaxInt64
+	return s
+}
 
 func tagOf(h uint64) uint64 {
 	home := ((h >> 8) & 0xffff) * regularBuckets >> 16
@@ -350,7 +360,8 @@ func (db *DB) split(seg *segment) {
 	}
 	L := uint(seg.depth)
 	bit := uint64(1) << (hashBits - 1 - L)
-	ns := new(segment)
+	ns := newSegment()
+	ns.minExp = seg.minExp
 	ns.start = seg.start | bit
 	seg.depth++
 	ns.depth = seg.depth
@@ -550,6 +561,9 @@ func (db *DB) put(key []byte, t ValueType, enc Encoding, val []byte, expireAt in
 			s |= slotTTL
 		}
 		db.insert(h, s)
+		if ttl {
+			db.noteDeadline(h, expireAt)
+		}
 		return false, true
 	}
 	if flags&SetNX != 0 {
@@ -586,7 +600,17 @@ func (db *DB) put(key []byte, t ValueType, enc Encoding, val []byte, expireAt in
 	}
 	b.slots[si] = s
 	db.adjustTTL(seg, old, s)
+	if ttl && at < seg.minExp {
+		seg.minExp = at
+	}
 	return true, true
+}
+
+// noteDeadline lowers the minExp of the segment holding hash h.
+func (db *DB) noteDeadline(h uint64, at int64) {
+	if seg := db.segOf(h); at < seg.minExp {
+		seg.minExp = at
+	}
 }
 
 // adjustTTL updates the deadline counters after a slot changed from old to s.

@@ -72,6 +72,9 @@ func (db *DB) Check() error {
 				}
 				if s&slotTTL != 0 {
 					ttl++
+					if at := recExpire(db.rec(s)); at < seg.minExp {
+						return fmt.Errorf("key %q: deadline %d below its segment's minExp %d", key, at, seg.minExp)
+					}
 				}
 				if Encoding(s>>slotEncShift) > EncObject || ValueType(s>>slotTypeShift)&15 > TypeStream {
 					return fmt.Errorf("key %q: bad type/encoding bits %#x", key, s>>slotTypeShift)
