@@ -34,6 +34,10 @@ func cmdInfo(c *Ctx, args [][]byte) {
 	if want("server") {
 		b = c.appendInfoServer(b)
 	}
+	// Sections are separated by a blank line; the reply ends with the last field's CRLF.
+	if n := len(b); n >= 2 && string(b[n-2:]) == "\r\n" {
+		b = b[:n-2]
+	}
 	c.W.Verbatim("txt", b)
 }
 

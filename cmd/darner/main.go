@@ -92,6 +92,7 @@ func run(c *cli.Context) error {
 		MaxBulkLen:       c.Int64("proto_max_bulk_len"),
 		QueryBufferLimit: c.Int64("client_query_buffer_limit"),
 		Logger:           log,
+		Version:          version,
 	}
 	// Catch signals before the first client can connect, so a SIGTERM that
 	// arrives right after start-up still shuts down cleanly.
