@@ -81,10 +81,11 @@ type Results struct {
 	ClientCPUCount int               `json:"client_cpu_count"`
 	Duration       string            `json:"duration"` // per run
 	Rounds         int               `json:"rounds"`
-	ToolChoice     string            `json:"tool_choice"` // --tool
-	Tools          map[string]string `json:"tools"`       // tool → version ("" = not installed)
-	Servers        map[string]string `json:"servers"`     // server → version or binary description
-	Command        []string          `json:"command"`     // darner-bench's own argv
+	ToolChoice     string            `json:"tool_choice"`    // --tool
+	Tools          map[string]string `json:"tools"`          // tool → version ("" = not installed)
+	Servers        map[string]string `json:"servers"`        // server → version or binary description
+	Command        []string          `json:"command"`        // darner-bench's own argv
+	Note           string            `json:"note,omitempty"` // -note: what the person running it wants said
 	Workloads      []Workload        `json:"workloads"`
 	Runs           []RunRecord       `json:"runs"`
 	Memory         []MemoryRecord    `json:"memory,omitempty"`
@@ -305,6 +306,9 @@ func WriteTables(w io.Writer, res *Results) {
 	fmt.Fprintf(w, "darner-bench  %s  host %s  kernel %s  %s (%d CPUs)\n", res.Started.UTC().Format(time.RFC3339),
 		res.Host.Host, res.Host.Kernel, res.Host.CPUModel, res.Host.NumCPU)
 	fmt.Fprintf(w, "mode %s: %s\n", res.Mode, res.ModeNote)
+	if res.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", res.Note)
+	}
 	fmt.Fprintf(w, "%d round(s) of %s per workload and server, servers interleaved within each round; figures are medians over rounds, (min–max) in brackets\n", res.Rounds, res.Duration)
 	for _, s := range res.Summary {
 		fmt.Fprintf(w, "\n== %s: %s\n", s.Workload, s.Title)

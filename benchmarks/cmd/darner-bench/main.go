@@ -120,6 +120,7 @@ func run(argv []string) int {
 		outDir       = flag.String("out", filepath.Join(root, "benchmarks", "results"), "directory for <date>-<host>.json/.svg/.txt and latest.*")
 		quick        = flag.Bool("quick", false, "smoke run: 1 round of 3 s, workloads getset-32B-p1, set-32B-p16, ceiling-p1")
 		list         = flag.Bool("list", false, "list the throughput workloads and exit")
+		note         = flag.String("note", "", "free text recorded in the results and shown in the tables and chart (\"shared 2-core VM, smoke run\")")
 		render       = flag.String("render", "", "re-render the tables and the SVG chart of a results JSON file (no run)")
 	)
 	if err := flag.Parse(argv); err != nil {
@@ -227,6 +228,7 @@ func run(argv []string) int {
 	d.res.Duration = d.duration.String()
 	d.res.Rounds = d.rounds
 	d.res.ToolChoice = d.toolChoice
+	d.res.Note = *note
 	d.res.Command = append([]string{"darner-bench"}, argv...)
 	d.res.Tools = map[string]string{harness.ToolGo: "built-in"}
 	if d.memtierBin != "" {
@@ -613,6 +615,10 @@ func renderResults(path string) int {
 }
 
 func chartCaption(res *harness.Results) string {
-	return fmt.Sprintf("darner-bench %s, %s, %s mode, %d×%s per run, host %s", res.Started.Format("2006-01-02"), res.Host.CPUModel,
+	c := fmt.Sprintf("darner-bench %s, %s, %s mode, %d×%s per run, host %s", res.Started.Format("2006-01-02"), res.Host.CPUModel,
 		res.Mode, res.Rounds, res.Duration, res.Host.Host)
+	if res.Note != "" {
+		c += " — " + res.Note
+	}
+	return c
 }
