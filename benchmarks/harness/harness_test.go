@@ -329,6 +329,9 @@ func TestMemtierArgs(t *testing.T) {
 	if _, _, why := MemtierArgs(find(ws, "zadd-zrange"), "h", 1, time.Second, 1, "o", nil); why == "" {
 		t.Fatal("memtier cannot express random scores, yet no reason given")
 	}
+	if _, _, why := MemtierArgs(find(ws, "mset-mget-10keys"), "h", 1, time.Second, 1, "o", nil); !strings.Contains(why, "several keys") {
+		t.Fatalf("memtier cannot put 10 different keys in one command, yet: %q", why)
+	}
 	if args, _, why := MemtierArgs(find(ws, "ceiling-p1"), "h", 1, time.Second, 1, "o", nil); why != "" || !strings.Contains(strings.Join(args, " "), "--command=PING") {
 		t.Fatalf("ping: %v %s", args, why)
 	}

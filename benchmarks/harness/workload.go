@@ -266,6 +266,18 @@ func MemtierArgs(w Workload, host string, port int, d time.Duration, clientCPUs 
 	if w.Protocol == loadgen.Memcache {
 		return nil, 0, "memcache workload other than set/get"
 	}
+	for _, op := range w.Ops {
+		n := 0
+		for _, a := range op.Args {
+			if a.Kind == loadgen.ArgKey {
+				n++
+			}
+		}
+		if n > 1 {
+			// memtier puts the same key in every __key__ of a command
+			return nil, 0, "several keys in one command (" + op.Name() + ")"
+		}
+	}
 	args = append(args, "--protocol=redis", "--key-prefix=")
 	for _, op := range w.Ops {
 		var words []string
