@@ -1,6 +1,7 @@
 package ring_test
 
 import (
+	"bytes"
 	"bufio"
 	"context"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/darnerdb/darner/engine"
 	"github.com/darnerdb/darner/ring"
 )
 
@@ -177,7 +181,7 @@ func TestPingGetSet(t *testing.T) {
 func TestManyClients(t *testing.T) {
 	forEach(t, []int{1, 2, 4}, func(t *testing.T, cfg ring.Config) {
 		srv := start(t, cfg)
-		const clients, ops = 200, 50
+		const clients, ops = 200, 10
 		var wg sync.WaitGroup
 		errs := make(chan error, clients)
 		for i := 0; i < clients; i++ {
@@ -253,4 +257,432 @@ func TestReadYourWrites(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestDeepPipeline(t *testing.T) {
+	forEach(t, []int{1, 2, 4}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		const n = 10000
+		// Raw: 10k SETs then 10k GETs in one write each.
+		r := dial(t, srv)
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(cmd("SET", fmt.Sprintf("deep:%d", i), fmt.Sprintf("v%d", i)))
+		}
+		for i := 0; i < n; i++ {
+			b.WriteString(cmd("GET", fmt.Sprintf("deep:%d", i)))
+		}
+		go r.c.Write([]byte(b.String())) // the server replies while we still write
+		for i := 0; i < n; i++ {
+			if got := r.line(); got != "+OK" {
+				t.Fatalf("SET reply %d: %q", i, got)
+			}
+		}
+		for i := 0; i < n; i++ {
+			want := fmt.Sprintf("v%d", i)
+			if got := r.line(); got != "$"+strconv.Itoa(len(want)) {
+				t.Fatalf("GET reply %d header: %q", i, got)
+			}
+			if got := r.line(); got != want {
+				t.Fatalf("GET reply %d: %q, want %q", i, got, want)
+			}
+		}
+		// go-redis Pipeline of 10k mixed commands.
+		ctx := context.Background()
+		c := client(t, srv)
+		p := c.Pipeline()
+		var gets []*redis.StringCmd
+		for i := 0; i < n/2; i++ {
+			p.Set(ctx, fmt.Sprintf("gp:%d", i), i, 0)
+			gets = append(gets, p.Get(ctx, fmt.Sprintf("deep:%d", i)))
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range gets {
+			if want := fmt.Sprintf("v%d", i); g.Val() != want {
+				t.Fatalf("pipeline GET %d = %q, want %q", i, g.Val(), want)
+			}
+		}
+	})
+}
+
+func TestBigValue(t *testing.T) {
+	// Two shards, a key on each: one runs inline, one through a hop.
+	forEach(t, []int{2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		ctx := context.Background()
+		c := client(t, srv, func(o *redis.Options) { o.ReadTimeout = 60 * time.Second; o.WriteTimeout = 60 * time.Second })
+		big := bytes.Repeat([]byte("0123456789abcdef"), (100<<20)/16)
+		big[12345] = 'X'
+		for _, k := range []string{keyOn(0, 2), keyOn(1, 2)} {
+			if err := c.Set(ctx, k, big, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Get(ctx, k).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, big) {
+				t.Fatalf("GET %s: %d bytes, not equal to the %d sent", k, len(got), len(big))
+			}
+		}
+		alive(t, srv)
+	})
+}
+
+func TestErrorsAndQuit(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		r := dial(t, srv)
+		f := func(req, want string) {
+			t.Helper()
+			r.send(req)
+			if got := r.line(); got != want {
+				t.Fatalf("%q: got %q, want %q", req, got, want)
+			}
+		}
+		long := strings.Repeat("x", 300)
+		f(cmd("FOOBAR", "a", "b"), "-ERR unknown command 'FOOBAR', with args beginning with: 'a' 'b' ")
+		f(cmd("nope"), "-ERR unknown command 'nope', with args beginning with: ")
+		f(cmd("Foo", "a\nb", long), "-ERR unknown command 'Foo', with args beginning with: 'a b' '"+strings.Repeat("x", 122)+"' ")
+		f(cmd("foo", strings.Repeat("a", 100), strings.Repeat("b", 100), "ccc"),
+			"-ERR unknown command 'foo', with args beginning with: '"+strings.Repeat("a", 100)+"' '"+strings.Repeat("b", 25)+"' ")
+		f(cmd("GET"), "-ERR wrong number of arguments for 'get' command")
+		f(cmd("GeT", "a", "b"), "-ERR wrong number of arguments for 'get' command")
+		f("PING\r\n", "+PONG") // inline
+		f("\r\n"+cmd("PING"), "+PONG")
+		r.send(cmd("QUIT"))
+		if got := r.line(); got != "+OK" {
+			t.Fatalf("QUIT: %q", got)
+		}
+		r.expectClosed()
+		alive(t, srv)
+	})
+}
+
+// TestRedisTexts compares error texts with the real redis-server.
+func TestRedisTexts(t *testing.T) {
+	path := "/usr/bin/redis-server"
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redis-server not found at %s (required when CI=true)", path)
+		}
+		t.Skipf("redis-server not found at %s; skipping the differential check", path)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	proc := exec.CommandContext(ctx, path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := proc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = proc.Wait() }()
+	var rc net.Conn
+	for i := 0; i < 100; i++ {
+		var err error
+		if rc, err = net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rc == nil {
+		t.Fatal("redis-server did not start")
+	}
+	defer rc.Close()
+	rr := bufio.NewReader(rc)
+	srv := start(t, ring.Config{Shards: 2})
+	d := dial(t, srv)
+	for _, req := range []string{
+		cmd("FOOBAR", "a", "b"),
+		cmd("x", strings.Repeat("y", 200)),
+		cmd("x", "1", "2", "3", strings.Repeat("z", 140)),
+		cmd("GET"), cmd("set", "a"), cmd("ECHO"),
+		"*1\r\n$4\r\nPING\r\n",
+	} {
+		_, _ = rc.Write([]byte(req))
+		want, _ := rr.ReadString('\n')
+		d.send(req)
+		if got := d.line() + "\r\n"; got != want {
+			t.Errorf("%q: darner %q, redis %q", req, got, want)
+		}
+	}
+	for _, bad := range []string{"*-5\r\n*1\r\n$4\r\nPING\r\n", "*1\r\n$99999999999\r\n", "*2\r\n$3\r\nGET\r\n:1\r\n", "*abc\r\n", "*1\r\n$-2\r\n"} {
+		c1, _ := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		_, _ = c1.Write([]byte(bad))
+		_ = c1.SetReadDeadline(time.Now().Add(time.Second))
+		want, _ := io.ReadAll(c1)
+		c1.Close()
+		d := dial(t, srv)
+		d.send(bad)
+		_ = d.c.SetReadDeadline(time.Now().Add(time.Second))
+		got, _ := io.ReadAll(d.r)
+		if string(got) != string(want) {
+			t.Errorf("%q: darner %q, redis %q", bad, got, want)
+		}
+	}
+}
+
+// keyOn returns a key owned by shard i of n.
+func keyOn(i, n int) string {
+	for j := 0; ; j++ {
+		if k := fmt.Sprintf("key%d", j); engine.ShardOf([]byte(k), n) == i {
+			return k
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestNoAuth(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		cfg.RequirePass = "secret"
+		srv := start(t, cfg)
+		r := dial(t, srv)
+		r.send(cmd("GET", "k"))
+		if got := r.line(); got != "-NOAUTH Authentication required." {
+			t.Fatalf("GET before AUTH: %q", got)
+		}
+		r.send(cmd("PING"))
+		if got := r.line(); got != "-NOAUTH Authentication required." {
+			t.Fatalf("PING before AUTH: %q", got)
+		}
+		// Arity and unknown-command errors come before the auth check, as
+		// in Redis.
+		r.send(cmd("GET"))
+		if got := r.line(); got != "-ERR wrong number of arguments for 'get' command" {
+			t.Fatalf("GET arity before AUTH: %q", got)
+		}
+		r.send(cmd("QUIT"))
+		if got := r.line(); got != "+OK" {
+			t.Fatalf("QUIT before AUTH: %q", got)
+		}
+		r.expectClosed()
+	})
+}
+
+func TestMaxClients(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		cfg.MaxClients = 3
+		srv := start(t, cfg)
+		var held []*rawConn
+		for i := 0; i < 3; i++ {
+			r := dial(t, srv)
+			r.send(cmd("PING"))
+			if got := r.line(); got != "+PONG" {
+				t.Fatalf("client %d: %q", i, got)
+			}
+			held = append(held, r)
+		}
+		r := dial(t, srv)
+		if got := r.line(); got != "-ERR max number of clients reached" {
+			t.Fatalf("fourth client: %q", got)
+		}
+		r.expectClosed()
+		held[0].c.Close()
+		// The slot frees once the server sees the close.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			r := dial(t, srv)
+			r.send(cmd("PING"))
+			got := r.line()
+			if got == "+PONG" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after a client left: %q", got)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		f := func(in, want string) {
+			t.Helper()
+			r := dial(t, srv)
+			r.send(in)
+			if got := r.line(); got != want {
+				t.Fatalf("%q: got %q, want %q", in, got, want)
+			}
+			r.expectClosed()
+			alive(t, srv)
+		}
+		// Redis ignores a negative multibulk length and keeps the client.
+		r0 := dial(t, srv)
+		r0.send("*-5\r\n" + cmd("PING"))
+		if got := r0.line(); got != "+PONG" {
+			t.Fatalf("*-5 then PING: %q", got)
+		}
+		f("*2\r\n$3\r\nGET\r\n$99999999999\r\n", "-ERR Protocol error: invalid bulk length")
+		r1 := dial(t, srv)
+		r1.send(cmd("SET", "k", "v") + "*1\r\n$-2\r\n")
+		if got := r1.line(); got != "+OK" {
+			t.Fatalf("SET before a bad length: %q", got)
+		}
+		if got := r1.line(); got != "-ERR Protocol error: invalid bulk length" {
+			t.Fatalf("$-2: %q", got)
+		}
+		r1.expectClosed()
+
+		// 10 MB of garbage: a protocol error (or a close), never a crash.
+		r := dial(t, srv)
+		garbage := bytes.Repeat([]byte("\x00\xff*$garbage\x01"), (10<<20)/13)
+		go func() { _, _ = r.c.Write(garbage) }()
+		_ = r.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if b, _ := io.ReadAll(r.r); len(b) > 0 && !strings.HasPrefix(string(b), "-ERR Protocol error") {
+			t.Fatalf("garbage: got %q", b)
+		}
+		alive(t, srv)
+	})
+}
+
+func countFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestDisconnects closes clients mid-command, mid-pipeline and while their
+// hops are out, many times; the server must leak no fd and keep serving.
+func TestDisconnects(t *testing.T) {
+	forEach(t, []int{1, 2, 4}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		alive(t, srv)
+		base := countFDs(t)
+		var pipe strings.Builder
+		for i := 0; i < 2000; i++ {
+			pipe.WriteString(cmd("SET", fmt.Sprintf("dk:%d", i), strings.Repeat("v", 100)))
+			pipe.WriteString(cmd("GET", fmt.Sprintf("dk:%d", i)))
+		}
+		for i := 0; i < 60; i++ {
+			c, err := net.Dial("tcp", addr(srv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch i % 3 {
+			case 0: // mid-command
+				_, _ = c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nab"))
+			case 1: // mid-pipeline / mid-hop: a big pipeline, never read
+				_, _ = c.Write([]byte(pipe.String()))
+			case 2: // reset with unread replies pending
+				_, _ = c.Write([]byte(pipe.String()[:len(pipe.String())/2]))
+				_ = c.(*net.TCPConn).SetLinger(0)
+			}
+			c.Close()
+		}
+		waitFor(t, "connections to be freed", func() bool { return countFDs(t) <= base })
+		alive(t, srv)
+	})
+}
+
+// TestNoLeakAfterShutdown: many connects/disconnects, then Shutdown; the
+// process is back to its fd and goroutine counts.
+func TestNoLeakAfterShutdown(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b, func(t *testing.T) {
+			fds, gs := countFDs(t), runtime.NumGoroutine()
+			srv, err := ring.NewServer(ring.Config{Shards: 2, ForceEpoll: b == "epoll", Bind: []string{"127.0.0.1"}, Logger: quietLog})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 200; i++ {
+				c, err := net.Dial("tcp", addr(srv))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i%2 == 0 {
+					_, _ = c.Write([]byte(cmd("SET", fmt.Sprint(i), "x")))
+				}
+				c.Close()
+			}
+			// A client that stays connected across Shutdown gets its reply
+			// and is then closed.
+			r := dial(t, srv)
+			r.send(cmd("PING"))
+			if got := r.line(); got != "+PONG" {
+				t.Fatalf("PING: %q", got)
+			}
+			r.send(cmd("SET", "last", "1") + cmd("GET", "last"))
+			time.Sleep(50 * time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Fatalf("second Shutdown: %v", err)
+			}
+			if got := r.line(); got != "+OK" {
+				t.Fatalf("reply across shutdown: %q", got)
+			}
+			if got := r.line() + r.line(); got != "$11" {
+				t.Fatalf("GET across shutdown: %q", got)
+			}
+			r.expectClosed()
+			r.c.Close()
+			waitFor(t, "fds to return", func() bool { return countFDs(t) <= fds })
+			waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= gs })
+		})
+	}
+}
+
+func TestBenchOK(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		cfg.BenchOK = true
+		srv := start(t, cfg)
+		r := dial(t, srv)
+		r.send(cmd("GET", "x") + cmd("NOSUCHCOMMAND") + "PING\r\n" + cmd("SET", "a", "b"))
+		for i := 0; i < 4; i++ {
+			if got := r.line(); got != "+OK" {
+				t.Fatalf("reply %d: %q", i, got)
+			}
+		}
+	})
+}
+
+func TestAddressInUse(t *testing.T) {
+	srv := start(t, ring.Config{Shards: 1})
+	_, err := ring.NewServer(ring.Config{Port: srv.Port(), Bind: []string{"127.0.0.1"}, Logger: quietLog})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		// Our own listeners use SO_REUSEPORT, so a second darner of the same
+		// user could share the port; a plain listener must block it.
+		l, lerr := net.Listen("tcp", "127.0.0.1:0")
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		defer l.Close()
+		port := l.Addr().(*net.TCPAddr).Port
+		_, err = ring.NewServer(ring.Config{Port: port, Bind: []string{"127.0.0.1"}, Logger: quietLog})
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("NewServer on a port in use: %v", err)
+		}
+	}
 }
