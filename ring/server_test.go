@@ -1,8 +1,8 @@
 package ring_test
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
