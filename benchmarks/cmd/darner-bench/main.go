@@ -1,17 +1,3 @@
-// Command darner-bench benchmarks darner against redis-server (and
-// memcached for the Memcached protocol) on the same CPUs with the same
-// load, and writes tables, a JSON record and an SVG chart.
-//
-// It starts each server fresh for every run, pins it (lab mode: the server
-// on the first half of the CPUs, the load generator on the rest), preloads
-// the keyspace, checks the server supports the workload, drives it with
-// memtier_benchmark, redis-benchmark or the built-in Go load generator for
-// a bounded time, and measures the server's CPU time over the run. Servers
-// are interleaved within each round (darner, redis, darner, redis, ...) so
-// that drift of the machine hits both alike.
-//
-// Usage: go run ./benchmarks/cmd/darner-bench [flags]; -h lists them.
-// See benchmarks/README.md.
 package main
 
 import (
