@@ -16,6 +16,6 @@
 // Processes: the driver runs on one goroutine and owns every server it
 // starts (one at a time; each dies with the driver through PDEATHSIG); the
 // load runs in child processes ("darner-bench loadgen", memtier_benchmark or
-// redis-benchmark) pinned to the client CPUs, so that the driver's own
-// work never shares the measured CPUs' time budget with the load.
+// redis-benchmark) pinned to the client CPUs. The driver itself is not
+// pinned; it preloads before the measured window and only waits during it.
 package main
