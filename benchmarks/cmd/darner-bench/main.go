@@ -96,7 +96,7 @@ func run(argv []string) int {
 		serversFlag  = flag.String("servers", "darner,redis,memcached", "servers to run (others are left out of every workload)")
 		tool         = flag.String("tool", "auto", "load tool: auto (memtier_benchmark if on PATH, else redis-benchmark where it can express the workload, else go), memtier, redis-benchmark, go")
 		duration     = flag.Duration("duration", 10*time.Second, "length of each measured run")
-		maxOps       = flag.Uint64("max-ops", 0, "go load generator: also stop after this many requests (0 = time only)")
+		maxOps       = flag.Uint64("max-ops", 1e9, "go load generator: also stop after this many requests (0 = time only)")
 		rounds       = flag.Int("rounds", 3, "rounds; each round runs every workload on every server")
 		conns        = flag.Int("conns", 50, "connections per run")
 		keys         = flag.Int("keys", 100000, "preloaded keyspace of the string workloads")
