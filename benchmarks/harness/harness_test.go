@@ -241,7 +241,7 @@ func TestParseVersion(t *testing.T) {
 	f("Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ae4d7c971a948f0", "7.0.15")
 	f("memtier_benchmark 2.1.1\nCopyright (C) 2011-2024 Redis Ltd.", "2.1.1")
 	f("memcached 1.6.18", "1.6.18")
-	f("darner version 0.1.0-dev", "0.1.0")
+	f("darner version 0.1.0-dev", "0.1.0-dev")
 }
 
 func TestSpreads(t *testing.T) {

@@ -222,9 +222,10 @@ func ParseRedisBenchmarkCSV(out string) ([]RBResult, error) {
 }
 
 // ParseVersion extracts the first dotted version number from a tool's
-// --version output ("redis-benchmark 7.0.15" → "7.0.15").
+// --version output ("redis-benchmark 7.0.15" → "7.0.15", "darner version
+// 0.1.0-dev" → "0.1.0-dev").
 func ParseVersion(out string) string {
-	m := regexp.MustCompile(`\d+\.\d+(\.\d+)?`).FindString(out)
+	m := regexp.MustCompile(`\d+\.\d+(\.\d+)?(-[0-9A-Za-z.]+)?`).FindString(out)
 	if m == "" {
 		return strings.TrimSpace(out)
 	}
