@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/darnerdb/darner/proto"
+import (
+	"sync/atomic"
+
+	"github.com/darnerdb/darner/proto"
+)
 
 // Flags describe a command for the table, COMMAND INFO and the dispatcher.
 type Flags uint32
@@ -42,6 +46,32 @@ type Command struct {
 	LastKey  int
 	Step     int
 	Run      func(c *Ctx, args [][]byte)
+
+	// Introspection (COMMAND INFO/DOCS/LIST, ACL categories). None of these
+	// fields affect dispatch; all are optional.
+
+	// Group is the Redis documentation group of the command's family:
+	// "string", "generic" (keyspace), "hash", "list", "set", "sorted-set",
+	// "bitmap", "hyperloglog", "geo", "stream", "pubsub", "transactions",
+	// "scripting", "connection", "server". It implies the family's ACL
+	// category (@string, @keyspace, @hash, ...).
+	Group string
+	// ACL lists ACL categories beyond those implied by Flags and Group,
+	// space-separated, e.g. "@dangerous".
+	ACL string
+	// Tips are Redis's command tips, e.g. "nondeterministic_output",
+	// "request_policy:all_shards".
+	Tips []string
+	// KeySpecs, when nil, are derived from FirstKey/LastKey/Step and Flags.
+	KeySpecs []KeySpec
+	// Subcommands of a container command (CONFIG, CLIENT, COMMAND), named
+	// "parent|sub" as Redis does. They are reported by COMMAND INFO/DOCS;
+	// dispatch still calls the parent's Run, which checks their arity.
+	Subcommands []*Command
+	// COMMAND DOCS text.
+	Summary    string
+	Since      string
+	Complexity string
 }
 
 // Session is one connection's state. It belongs to the connection's
@@ -79,6 +109,10 @@ type Server struct {
 	Port        int
 	StartUnixMs int64
 	Version     string
+
+	// config holds the runtime parameters (CONFIG GET/SET); see
+	// (*Server).Config in config.go. Safe to read from any shard thread.
+	config atomic.Pointer[Config]
 }
 
 // ErrWrongArgs returns Redis's arity error text for a command name as the
