@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"unsafe"
 )
 
 // Arena is a shard's store of keys and values outside the Go heap.
@@ -31,6 +32,10 @@ type Arena struct {
 	chunks  []arenaChunk // by chunk id; chunk 0 unused
 	freeIDs []uint32     // chunk ids released by large records
 	classes [numClasses]classState
+
+	segSlabs [][]byte   // mappings holding dashtable segments
+	segFree  []*segment // free segments (pointers into segSlabs, not the Go heap)
+	segNext  int        // next unused segment in the last slab
 
 	mapped  int64 // bytes currently mapped (small chunks + large records)
 	touched int64 // bytes ever handed out by bump pointers + live large records
@@ -262,5 +267,40 @@ func (a *Arena) Release() {
 			_ = munmapAnon(a.chunks[i].mem)
 		}
 	}
+	for _, m := range a.segSlabs {
+		_ = munmapAnon(m)
+	}
 	*a = Arena{node: a.node, chunks: make([]arenaChunk, 1, 64)}
 }
+
+// Segments. Dashtable segments are pointer-free and live in mmap'd slabs of
+// segSlabSegments segments, outside the Go heap: the GC neither marks nor
+// scans them, and they do not count toward GOGC's heap target. The
+// directory's pointers to them are ignored by the collector (they point
+// outside its heap). Freed segments (Flush) are kept for reuse.
+
+const segSlabSegments = 256 // 2 MiB slabs
+
+func (a *Arena) allocSegment() *segment {
+	if n := len(a.segFree); n > 0 {
+		s := a.segFree[n-1]
+		a.segFree = a.segFree[:n-1]
+		*s = segment{}
+		return s
+	}
+	if len(a.segSlabs) == 0 || a.segNext == segSlabSegments {
+		mem, err := mmapAnon(segSlabSegments*segmentBytes, a.node)
+		if err != nil {
+			panic(fmt.Sprintf("engine: segment slab mmap: %v", err))
+		}
+		a.segSlabs = append(a.segSlabs, mem)
+		a.segNext = 0
+		a.mapped += int64(len(mem))
+	}
+	mem := a.segSlabs[len(a.segSlabs)-1]
+	s := (*segment)(unsafe.Pointer(&mem[a.segNext*segmentBytes]))
+	a.segNext++
+	return s
+}
+
+func (a *Arena) freeSegment(s *segment) { a.segFree = append(a.segFree, s) }

@@ -20,9 +20,10 @@ import (
 //
 // Slots are uint64: a 40-bit arena Handle to the key's record, an 8-bit
 // fingerprint, the 6-bit home bucket, a TTL bit, a 2Q "hot" bit, and the
-// value's type and encoding. Buckets and segments hold no Go pointers, so the
-// GC marks a segment without scanning it: the keyspace costs the collector
-// one pointer per directory entry, whatever the number of keys.
+// value's type and encoding. Buckets and segments hold no Go pointers and
+// live in the shard arena's mmap'd segment slabs, outside the Go heap: the
+// keyspace costs the collector one (ignored) pointer per directory entry,
+// whatever the number of keys.
 //
 // Hash bits: 48..63 choose the shard (ShardOfHash); 0..7 fingerprint,
 // 8..23 home bucket, 47 downwards the directory.
@@ -44,8 +45,7 @@ const (
 	slotEncShift  = 60
 	slotKindMask  = 0xff << slotTypeShift
 
-	// segmentBytes is what one segment costs on the Go heap (its size
-	// rounded up to the Go size class).
+	// segmentBytes is what one segment costs in its arena slab.
 	segmentBytes = 8192
 	// SlotOverhead is the table's cost per slot in bytes.
 	SlotOverhead = segmentBytes / (bucketsPerSegment * slotsPerBucket)
@@ -71,7 +71,7 @@ type segment struct {
 	_      uint16
 }
 
-var _ [segmentBytes - unsafe.Sizeof(segment{})]byte // segment fits its Go size class
+var _ [segmentBytes - unsafe.Sizeof(segment{})]byte // segment fits its slab slot
 var _ [unsafe.Sizeof(bucket{}) - 128]byte
 var _ [128 - unsafe.Sizeof(bucket{})]byte
 
@@ -152,7 +152,7 @@ func NewDB(cfg DBConfig) *DB {
 }
 
 func (db *DB) reset() {
-	db.dir = []*segment{newSegment()}
+	db.dir = []*segment{db.newSegment()}
 	db.depth = 0
 	db.segments = 1
 	db.count, db.expires, db.dataBytes, db.objBytes = 0, 0, 0, 0
@@ -172,8 +172,8 @@ func (db *DB) Len() int64 { return db.count }
 // ExpiresLen is the number of keys with a deadline.
 func (db *DB) ExpiresLen() int64 { return db.expires }
 
-func newSegment() *segment {
-	s := new(segment)
+func (db *DB) newSegment() *segment {
+	s := db.arena.allocSegment()
 	s.minExp = math.MaxInt64
 	return s
 }
@@ -360,7 +360,7 @@ func (db *DB) split(seg *segment) {
 	}
 	L := uint(seg.depth)
 	bit := uint64(1) << (hashBits - 1 - L)
-	ns := newSegment()
+	ns := db.newSegment()
 	ns.minExp = seg.minExp
 	ns.start = seg.start | bit
 	seg.depth++
@@ -642,6 +642,7 @@ func (db *DB) Flush() {
 				db.arena.Free(slotHandle(s))
 			}
 		}
+		db.arena.freeSegment(seg)
 	}
 	db.version++
 	db.reset()
