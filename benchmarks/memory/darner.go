@@ -13,7 +13,7 @@ import (
 
 type darnerResult struct {
 	usedPerKey, dataPerKey, tablePerKey, rssPerKey float64
-	load                                          time.Duration
+	load                                           time.Duration
 }
 
 // memtierKey appends memtier_benchmark's key for index i.
