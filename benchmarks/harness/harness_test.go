@@ -368,7 +368,7 @@ func sampleRuns() []RunRecord {
 			RunRecord{Suite: "throughput", Workload: "w1", Server: Redis, Round: round, Tool: ToolGo, Status: StatusOK,
 				Measure: Measure{OpsPerSec: 100, P50Ms: 0.2, P99Ms: 1, P999Ms: 2}, CPUPerOpUs: 10, ServerCPUUtil: 1, ClientCPUUtil: 0.7},
 			RunRecord{Suite: "throughput", Workload: "w2", Server: Darner, Round: round, Tool: ToolGo, Status: StatusUnsupported,
-				Note: "ERR unknown command 'ZADD'"},
+				Note: "ERR unknown command 'ZADD', with args beginning with: 'zset:000000000960' '19463' 'm759'"},
 			RunRecord{Suite: "throughput", Workload: "w2", Server: Redis, Round: round, Tool: ToolGo, Status: StatusOK,
 				Measure: Measure{OpsPerSec: 50, P99Ms: 1}, CPUPerOpUs: 20, ServerCPUUtil: 1, ClientCPUUtil: 0.5},
 		)
@@ -401,6 +401,9 @@ func TestSummarizeAndTables(t *testing.T) {
 	var b bytes.Buffer
 	WriteTables(&b, res)
 	out := b.String()
+	if strings.Contains(out, "with args beginning") {
+		t.Errorf("table row keeps Redis's argument echo:\n%s", out)
+	}
 	for _, want := range []string{"== w1: first", "darner/redis", "2.01× (2.00–2.02)", "unsupported: ERR unknown command 'ZADD'",
 		"note: darner was client-bound", "== memory per key", "80.0", "boom"} {
 		if !strings.Contains(out, want) {

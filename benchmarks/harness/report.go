@@ -315,7 +315,7 @@ func WriteTables(w io.Writer, res *Results) {
 		fmt.Fprintf(w, "%-10s %-18s %-26s %8s %8s %9s %11s %8s %8s\n", "server", "tool", "ops/s (min–max)", "p50 ms", "p99 ms", "p99.9 ms", "CPU/op µs", "srv CPU", "cli CPU")
 		for _, ss := range s.Servers {
 			if ss.Status != StatusOK {
-				fmt.Fprintf(w, "%-10s %-18s %s: %s\n", ss.Server, ss.Tool, ss.Status, ss.Note)
+				fmt.Fprintf(w, "%-10s %-18s %s: %s\n", ss.Server, ss.Tool, ss.Status, shortNote(ss.Note))
 				continue
 			}
 			ops := fmt.Sprintf("%s (%s–%s)", human(ss.OpsPerSec.Median), kilo(ss.OpsPerSec.Min), kilo(ss.OpsPerSec.Max))
@@ -376,4 +376,17 @@ func ClientBound(ss ServerSummary, serverCPUs, clientCPUs int) bool {
 		can = 1
 	}
 	return ss.ClientCPUUtil.Median >= 0.9*float64(max(1, clientCPUs)) && ss.ServerCPUUtil.Median < 0.9*can
+}
+
+// shortNote trims a server's error text for a table row (the JSON keeps
+// all of it): Redis's ", with args beginning with: ..." and anything past
+// 100 characters go.
+func shortNote(n string) string {
+	if i := strings.Index(n, ", with args beginning with"); i > 0 {
+		n = n[:i]
+	}
+	if r := []rune(n); len(r) > 100 {
+		n = string(r[:100]) + "…"
+	}
+	return n
 }
