@@ -127,6 +127,7 @@ func (s *shard) accepted(fd int) {
 		_ = unix.Close(fd)
 		return
 	}
+	s.accepts.Add(1)
 	if int(s.srv.clients.Add(1)) > s.srv.cfg.MaxClients {
 		s.srv.clients.Add(-1)
 		_, _ = unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))

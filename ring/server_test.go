@@ -686,3 +686,33 @@ func TestAddressInUse(t *testing.T) {
 		}
 	}
 }
+
+func TestInputLimits(t *testing.T) {
+	forEach(t, []int{1}, func(t *testing.T, cfg ring.Config) {
+		cfg.MaxBulkLen = 1000
+		cfg.QueryBufferLimit = 1 << 20
+		srv := start(t, cfg)
+		// A bulk over proto-max-bulk-len is a protocol error.
+		r := dial(t, srv)
+		r.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1001\r\n")
+		if got := r.line(); got != "-ERR Protocol error: invalid bulk length" {
+			t.Fatalf("bulk over the limit: %q", got)
+		}
+		r.expectClosed()
+		// Unparsed input over client-query-buffer-limit closes the client
+		// (an inline request that never ends).
+		r = dial(t, srv)
+		go func() { _, _ = r.c.Write(bytes.Repeat([]byte("*1\r\n$4\r\nPING\r\n"), (2<<20)/14)) }()
+		for i := 0; i < (2<<20)/14; i++ {
+			if got := r.line(); got != "+PONG" {
+				t.Fatalf("pipelined PING %d (a pipeline of small requests is not limited by the query buffer): %q", i, got)
+			}
+		}
+		// One request of 3000 arguments of 900 bytes: 2.7 MB unparsed.
+		r = dial(t, srv)
+		big := "*3000\r\n" + strings.Repeat("$900\r\n"+strings.Repeat("x", 900)+"\r\n", 3000)
+		go func() { _, _ = r.c.Write([]byte(big)) }()
+		r.expectClosed()
+		alive(t, srv)
+	})
+}

@@ -35,6 +35,9 @@ type shard struct {
 	_        [64]byte
 	sleeping atomic.Bool
 	_        [64]byte
+	// shared: accepts counts accepted connections (read by tests and
+	// stats from any goroutine).
+	accepts atomic.Uint64
 
 	// efd is the shard's eventfd (created by NewServer; any thread may
 	// write it).
