@@ -143,6 +143,15 @@ func TestCPUList(t *testing.T) {
 	if _, _, ok := SplitCPUs([]int{0}); ok {
 		t.Fatal("split of one CPU claimed ok")
 	}
+	if v, err := ParseLoadAvg("3.25 2.00 1.00 2/300 12345\n"); err != nil || v != 3.25 {
+		t.Fatalf("loadavg %v %v", v, err)
+	}
+	if _, err := ParseLoadAvg(""); err == nil {
+		t.Fatal("empty loadavg accepted")
+	}
+	if LoadAvg() < 0 {
+		t.Fatal("LoadAvg unreadable")
+	}
 	if ParseCPUModel("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") != "AMD EPYC 7B13" {
 		t.Fatal("cpu model")
 	}
@@ -395,7 +404,7 @@ func TestSummarizeAndTables(t *testing.T) {
 	if sums[1].Ratios[0].OpsPerSec.N != 0 {
 		t.Fatalf("a ratio against an unsupported run: %+v", sums[1].Ratios[0])
 	}
-	res := &Results{Mode: "lab", Rounds: 3, Duration: "10s", ServerCPUCount: 1, ClientCPUCount: 1, Summary: sums,
+	res := &Results{Mode: "lab", Rounds: 3, Duration: "10s", ServerCPUCount: 1, ClientCPUCount: 1, Summary: sums, LoadAvgStart: 9.5,
 		Memory: []MemoryRecord{{Server: Darner, Status: StatusOK, Keys: 1000000, ValueBytes: 32, RSSAfter: 100 << 20, RSSPerKey: 80},
 			{Server: Redis, Status: StatusError, Note: "boom"}}}
 	var b bytes.Buffer
@@ -405,7 +414,7 @@ func TestSummarizeAndTables(t *testing.T) {
 		t.Errorf("table row keeps Redis's argument echo:\n%s", out)
 	}
 	for _, want := range []string{"== w1: first", "darner/redis", "2.01× (2.00–2.02)", "unsupported: ERR unknown command 'ZADD'",
-		"note: darner was client-bound", "== memory per key", "80.0", "boom"} {
+		"note: darner was client-bound", "== memory per key", "WARNING: load average 9.5", "80.0", "boom"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("tables lack %q:\n%s", want, out)
 		}

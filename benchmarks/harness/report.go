@@ -86,10 +86,14 @@ type Results struct {
 	Servers        map[string]string `json:"servers"`        // server → version or binary description
 	Command        []string          `json:"command"`        // darner-bench's own argv
 	Note           string            `json:"note,omitempty"` // -note: what the person running it wants said
-	Workloads      []Workload        `json:"workloads"`
-	Runs           []RunRecord       `json:"runs"`
-	Memory         []MemoryRecord    `json:"memory,omitempty"`
-	Summary        []WorkloadSummary `json:"summary"`
+	// 1-minute load averages before and after: well above the CPUs the
+	// run itself keeps busy, other work shared the machine.
+	LoadAvgStart float64           `json:"loadavg_start"`
+	LoadAvgEnd   float64           `json:"loadavg_end"`
+	Workloads    []Workload        `json:"workloads"`
+	Runs         []RunRecord       `json:"runs"`
+	Memory       []MemoryRecord    `json:"memory,omitempty"`
+	Summary      []WorkloadSummary `json:"summary"`
 }
 
 // ServerSummary is one server's figures for one workload over the rounds.
@@ -308,6 +312,10 @@ func WriteTables(w io.Writer, res *Results) {
 	fmt.Fprintf(w, "mode %s: %s\n", res.Mode, res.ModeNote)
 	if res.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", res.Note)
+	}
+	if busy := float64(res.ServerCPUCount + res.ClientCPUCount); busy > 0 && max(res.LoadAvgStart, res.LoadAvgEnd) > busy+1 {
+		fmt.Fprintf(w, "WARNING: load average %.1f at start, %.1f at end: other work shared the machine, the numbers are distorted\n",
+			res.LoadAvgStart, res.LoadAvgEnd)
 	}
 	fmt.Fprintf(w, "%d round(s) of %s per workload and server, servers interleaved within each round; figures are medians over rounds, (min–max) in brackets\n", res.Rounds, res.Duration)
 	for _, s := range res.Summary {

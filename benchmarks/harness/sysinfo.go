@@ -133,3 +133,26 @@ func ReadHostInfo() HostInfo {
 	}
 	return h
 }
+
+// ParseLoadAvg returns the 1-minute load average from /proc/loadavg's
+// contents.
+func ParseLoadAvg(b string) (float64, error) {
+	f := strings.Fields(b)
+	if len(f) == 0 {
+		return 0, fmt.Errorf("harness: empty loadavg")
+	}
+	return strconv.ParseFloat(f[0], 64)
+}
+
+// LoadAvg is the machine's 1-minute load average now (-1 if unreadable).
+func LoadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	v, err := ParseLoadAvg(string(b))
+	if err != nil {
+		return -1
+	}
+	return v
+}

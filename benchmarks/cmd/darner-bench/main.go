@@ -209,6 +209,7 @@ func run(argv []string) int {
 
 	d.res.Schema = 1
 	d.res.Started = time.Now().UTC()
+	d.res.LoadAvgStart = harness.LoadAvg()
 	d.res.Host = harness.ReadHostInfo()
 	d.res.Mode = *mode
 	d.res.Duration = d.duration.String()
@@ -291,6 +292,7 @@ func run(argv []string) int {
 		}
 	}
 	d.res.Finished = time.Now().UTC()
+	d.res.LoadAvgEnd = harness.LoadAvg()
 	titles := map[string]string{}
 	for _, w := range d.res.Workloads {
 		titles[w.Name] = w.Title
