@@ -6,9 +6,14 @@ type Shard struct {
 	ID     int // 0..NumShards-1
 	NumDBs int
 
-	// tmp is the temporary per-shard store that serves GET/SET/DEL until
-	// the dashtable lands (engine issue). One map per database.
-	tmp []map[string][]byte
+	// DBs are the shard's databases (SELECT index). They share Arena and
+	// Objects, so a value view returned by any of them stays valid only
+	// until the next mutation of any of them.
+	DBs     []*DB
+	Arena   *Arena       // keys, values and dashtable segments, off the Go heap
+	Objects *ObjectStore // large collections (EncObject values)
+
+	expireDB int // the database the next Tick's expiry sweep starts with
 }
 
 // ShardConfig configures a new shard.
@@ -24,14 +29,51 @@ func NewShard(cfg ShardConfig) *Shard {
 	if cfg.NumDBs <= 0 {
 		cfg.NumDBs = 16
 	}
-	s := &Shard{ID: cfg.ID, NumDBs: cfg.NumDBs, tmp: make([]map[string][]byte, cfg.NumDBs)}
-	for i := range s.tmp {
-		s.tmp[i] = map[string][]byte{}
+	s := &Shard{ID: cfg.ID, NumDBs: cfg.NumDBs, Arena: NewArena(cfg.Node), Objects: NewObjectStore()}
+	s.DBs = make([]*DB, cfg.NumDBs)
+	for i := range s.DBs {
+		s.DBs[i] = NewDB(DBConfig{Arena: s.Arena, Objects: s.Objects, Node: cfg.Node})
 	}
 	return s
 }
 
 // Tick is called by the shard's event loop on every hz tick (from the
 // loop's own timer, on the shard thread) with the wall clock in unix ms.
-// It runs bounded background work: the active expiry sweep.
-func (s *Shard) Tick(nowMs int64) {}
+// It runs bounded background work: the active expiry sweep of every
+// database with deadlines, each with its DB.ExpireBudget.
+func (s *Shard) Tick(nowMs int64) {
+	for range s.DBs {
+		db := s.DBs[s.expireDB]
+		s.expireDB++
+		if s.expireDB == len(s.DBs) {
+			s.expireDB = 0
+		}
+		if db.ExpiresLen() > 0 {
+			db.ActiveExpire(nowMs, db.ExpireBudget())
+		}
+	}
+}
+
+// UsedBytes is the memory the shard's databases account for (INFO memory,
+// --maxmemory), summed over its databases.
+func (s *Shard) UsedBytes() int64 {
+	var n int64
+	for _, db := range s.DBs {
+		n += db.UsedBytes()
+	}
+	return n
+}
+
+// Keys is the number of keys over the shard's databases (expired keys not
+// yet reclaimed included, as DBSIZE counts them).
+func (s *Shard) Keys() int64 {
+	var n int64
+	for _, db := range s.DBs {
+		n += db.Len()
+	}
+	return n
+}
+
+// Close releases the shard's off-heap memory. The shard and every view
+// into it must not be used afterwards.
+func (s *Shard) Close() { s.Arena.Release() }

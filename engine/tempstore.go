@@ -1,9 +1,9 @@
 package engine
 
-// TEMPORARY: GET, SET and DEL on a Go map per shard and database, so the
-// shard runtime can be exercised end to end. The dashtable issue replaces
-// this file (and Shard.tmp) with the real keyspace and the full strings and
-// keys families; nothing else may grow on top of it.
+// TEMPORARY: GET, SET key value and DEL on the shard's dashtable (DB), so
+// the shard runtime can be exercised end to end. The strings and keys
+// families replace this file with the full commands (SET options, GETEX,
+// ...); nothing else may grow on top of it.
 
 func init() {
 	register(
@@ -14,30 +14,29 @@ func init() {
 }
 
 func tmpGet(c *Ctx, args [][]byte) {
-	v, ok := c.Shard.tmp[c.DB][string(args[1])]
-	if !ok {
+	v, ok := c.Shard.DBs[c.DB].Get(args[1], c.Now)
+	switch {
+	case !ok:
 		c.W.Null()
-		return
+	case v.Type != TypeString:
+		c.W.WrongType()
+	case v.Enc == EncInt:
+		c.W.BulkInt(v.Int)
+	default:
+		c.W.Bulk(v.Bytes)
 	}
-	c.W.Bulk(v)
 }
 
 func tmpSet(c *Ctx, args [][]byte) {
-	m := c.Shard.tmp[c.DB]
-	if old, ok := m[string(args[1])]; ok && cap(old) >= len(args[2]) {
-		m[string(args[1])] = append(old[:0], args[2]...)
-	} else {
-		m[string(args[1])] = append([]byte(nil), args[2]...)
-	}
+	c.Shard.DBs[c.DB].Set(args[1], args[2], 0, 0, c.Now)
 	c.W.OK()
 }
 
 func tmpDel(c *Ctx, args [][]byte) {
 	n := int64(0)
-	m := c.Shard.tmp[c.DB]
+	db := c.Shard.DBs[c.DB]
 	for _, k := range args[1:] {
-		if _, ok := m[string(k)]; ok {
-			delete(m, string(k))
+		if db.Delete(k, c.Now) {
 			n++
 		}
 	}
