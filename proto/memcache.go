@@ -10,10 +10,24 @@ import "bytes"
 // only right before the LF), the same number parsing (C strtoul/strtol with
 // memcached's safe_* wrappers, including their truncation to 32 bits), the
 // same arity checks and the same error texts, including which errors a
-// trailing "noreply" silences. Where memcached's behaviour depends on how
-// the kernel split the stream (a long line is accepted when it arrives in
-// one read, refused when it arrives in pieces) the parser takes the
-// piecewise verdict, so that its result never depends on the split.
+// trailing "noreply" silences.
+//
+// Where darner knowingly differs from memcached 1.6.18:
+//   - A non-get line longer than 2048 bytes is accepted by memcached when
+//     it arrives in one read and refused (connection closed) when it
+//     arrives in pieces; the parser always refuses it, so that its verdict
+//     never depends on how the stream was split.
+//   - gat/gats lines may be as long as get/gets lines (memcached closes
+//     the connection on a gat line over 2048 bytes that arrives in pieces).
+//   - The meta flags E<cas> and x (added after 1.6.18) are accepted.
+//   - Errors memcached only notices while building the reply (an opaque
+//     token over 32 bytes on mg/ma) are reported before the command runs,
+//     so the command has no side effect.
+//   - A multi-get with a key over 250 bytes: memcached also drops the
+//     replies of earlier pipelined commands still in its buffer; darner
+//     answers only the one error.
+//   - The binary protocol (first byte 0x80) is not detected; such bytes
+//     are parsed as text (and refused).
 
 // MCKeyMaxLen is memcached's KEY_MAX_LENGTH: the longest key, in bytes.
 const MCKeyMaxLen = 250
@@ -281,6 +295,10 @@ func (p *MCParser) Parse(buf []byte) (n int, cmd *MCCommand, err error) {
 	}
 	return p.command(buf, line, nl+1)
 }
+
+// Reset forgets any data still to be swallowed, for reusing the parser
+// on a new connection.
+func (p *MCParser) Reset() { p.skip, p.need = 0, 0 }
 
 // Need returns, after Parse returned n == 0 for a storage command whose
 // data block has not fully arrived, the total number of bytes (from the

@@ -442,3 +442,51 @@ func itoa(i int) string {
 	}
 	return string(b[n:])
 }
+
+func TestMCWriters(t *testing.T) {
+	f := func(got []byte, want string) {
+		t.Helper()
+		if string(got) != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+	f(proto.AppendMCValue(nil, []byte("k"), 5, []byte("ab")), "VALUE k 5 2\r\nab\r\n")
+	f(proto.AppendMCValueCAS([]byte("x"), []byte("k"), 4294967295, nil, 18446744073709551615), "xVALUE k 4294967295 0 18446744073709551615\r\n\r\n")
+	f(proto.AppendMCValueHeader(nil, []byte("key"), 0, 10, 0, false), "VALUE key 0 10\r\n")
+	f(proto.AppendMCLine(nil, proto.MCStored), "STORED\r\n")
+	f(proto.AppendMCUint(nil, 18446744073709551615), "18446744073709551615\r\n")
+	f(proto.AppendMCVersion(nil, "1.6.18"), "VERSION 1.6.18\r\n")
+	f(proto.AppendMCStat(nil, "pid", "42"), "STAT pid 42\r\n")
+	f(proto.AppendMCStatInt(nil, "uptime", -1), "STAT uptime -1\r\n")
+	f(proto.AppendMCError(nil), "ERROR\r\n")
+	f(proto.AppendMCClientError(nil, "bad data chunk"), "CLIENT_ERROR bad data chunk\r\n")
+	f(proto.AppendMCServerError(nil, "out of memory"), "SERVER_ERROR out of memory\r\n")
+	f(proto.AppendMetaDebug(nil, []byte("k1"), true, -1, 3, 7, false, 1, 62), "ME azE= exp=-1 la=3 cas=7 fetch=no cls=1 size=62\r\n")
+	f(proto.AppendMetaDebug(nil, []byte("k"), false, 10, 0, 1, true, 2, 70), "ME k exp=10 la=0 cas=1 fetch=yes cls=2 size=70\r\n")
+	f(proto.AppendMetaFlag(proto.AppendMetaFlagInt(proto.AppendMetaStatus(nil, proto.MetaHD), 't', -1), 'W'), "HD t-1 W")
+
+	var p proto.MCParser
+	reply := func(req string, va bool, it *proto.MetaItem, want string) {
+		t.Helper()
+		_, c, err := p.Parse([]byte(req))
+		if err != nil {
+			t.Fatalf("%q: %v", req, err)
+		}
+		var out []byte
+		if va {
+			out = proto.AppendMetaValue(out, it.Size)
+		} else if it != nil {
+			out = proto.AppendMetaStatus(out, proto.MetaHD)
+		} else {
+			out = proto.AppendMetaStatus(out, proto.MetaEN)
+		}
+		out = proto.AppendMetaEnd(c.AppendMetaFlags(out, it))
+		f(out, want)
+	}
+	it := &proto.MetaItem{Size: 2, ClientFlags: 7, CAS: 9, TTL: 30, LastAccess: 4, Fetched: true, Won: true, Stale: true, TokenSent: true}
+	reply("mg k v s t c f l h O1 k q u\r\n", true, it, "VA 2 s2 t30 c9 f7 l4 h1 O1 kk Z X W\r\n")
+	reply("mg azE= b k O2 c\r\n", false, nil, "EN kazE= b O2\r\n")
+	reply("ms k 1 c k s t O3\r\na\r\n", false, it, "HD c9 kk O3\r\n")
+	reply("md k c k O4\r\n", false, it, "HD kk O4\r\n")
+	reply("ma k c t s k v\r\n", true, it, "VA 2 c9 t30 kk\r\n")
+}
