@@ -37,6 +37,8 @@ func needBinary(t *testing.T, name string) string {
 
 // TestDriverEndToEnd runs two tiny rounds of two workloads against a real
 // redis-server, with a missing darner binary, and checks what is written.
+// The mix runs on go-loadgen; the ceiling on redis-benchmark when it is
+// installed.
 func TestDriverEndToEnd(t *testing.T) {
 	needBinary(t, "redis-server")
 	if _, err := exec.LookPath("taskset"); err != nil {
@@ -48,7 +50,7 @@ func TestDriverEndToEnd(t *testing.T) {
 		mode = "unpinned"
 	}
 	code := run([]string{"-mode", mode, "-darner", filepath.Join(out, "no-such-darner"), "-servers", "darner,redis",
-		"-workloads", "getset-32B-p16,lpush-lpop", "-tool", "go", "-duration", "300ms", "-rounds", "2",
+		"-workloads", "getset-32B-p16,ceiling-p1", "-duration", "300ms", "-rounds", "2",
 		"-keys", "1000", "-conns", "4", "-out", out})
 	if code != 0 {
 		t.Fatalf("exit code %d", code)
@@ -70,9 +72,16 @@ func TestDriverEndToEnd(t *testing.T) {
 			}
 		case harness.Redis:
 			if r.Status != harness.StatusOK || r.Ops == 0 || r.OpsPerSec <= 0 || r.P99Ms <= 0 || r.P999Ms < r.P99Ms ||
-				r.ServerCPUSec <= 0 || r.CPUPerOpUs <= 0 || r.ClientCPUSec <= 0 || r.Errors != 0 || r.Tool != harness.ToolGo ||
-				!strings.Contains(r.ToolCmd, "loadgen") {
+				r.ServerCPUSec <= 0 || r.CPUPerOpUs <= 0 || r.ClientCPUSec <= 0 || r.Errors != 0 {
 				t.Errorf("redis run: %+v", r)
+			}
+			wantTool := harness.ToolGo
+			if _, err := exec.LookPath("redis-benchmark"); err == nil && r.Workload == "ceiling-p1" {
+				wantTool = harness.ToolRedisBenchmark
+			}
+			if r.Tool != wantTool || !strings.Contains(r.ToolCmd, map[string]string{harness.ToolGo: "loadgen",
+				harness.ToolRedisBenchmark: "redis-benchmark"}[wantTool]) {
+				t.Errorf("%s ran with %s (%s), want %s", r.Workload, r.Tool, r.ToolCmd, wantTool)
 			}
 		}
 	}
@@ -87,7 +96,7 @@ func TestDriverEndToEnd(t *testing.T) {
 		}
 	}
 	txt, _ := os.ReadFile(filepath.Join(out, "latest.txt"))
-	if !strings.Contains(string(txt), "== lpush-lpop") || !strings.Contains(string(txt), "skipped: darner binary") {
+	if !strings.Contains(string(txt), "== ceiling-p1") || !strings.Contains(string(txt), "skipped: darner binary") {
 		t.Errorf("tables:\n%s", txt)
 	}
 }

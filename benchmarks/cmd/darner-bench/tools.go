@@ -136,7 +136,7 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 		if !ok {
 			// calibrate: a short unmeasured run sizes -n to the duration,
 			// since redis-benchmark has no time limit of its own
-			n := max(20000, w.Conns*w.Pipeline*200)
+			n := max(10000, w.Conns*w.Pipeline*100)
 			args, _ := harness.RedisBenchmarkArgs(*w, "127.0.0.1", port, n, d.clientCount(), d.rbArgs)
 			out, stderr, _, _, err := execTool(ctx, d.clientPrefix(append([]string{d.redisBenchBin}, args...)), nil, timeout)
 			if err != nil {
