@@ -118,3 +118,18 @@ func TestArenaFragmentation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An arena bound to node 0 (every Linux host has it) maps and uses memory.
+func TestArenaOnNode(t *testing.T) {
+	db := NewDB(DBConfig{Node: 0})
+	defer db.Arena().Release()
+	for i := 0; i < 5000; i++ {
+		db.Set([]byte("k"+strconv.Itoa(i)), []byte("value"), 0, 0, t0)
+	}
+	if v, ok := db.Get([]byte("k42"), t0); !ok || string(v.Bytes) != "value" {
+		t.Fatalf("GET on a node-bound arena = %q %v", v.Bytes, ok)
+	}
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
