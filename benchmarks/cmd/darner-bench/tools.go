@@ -136,7 +136,7 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 		if !ok {
 			// calibrate: a short unmeasured run sizes -n to the duration,
 			// since redis-benchmark has no time limit of its own
-			n := max(10000, w.Conns*w.Pipeline*100)
+			n := max(5000, w.Conns*w.Pipeline*50)
 			args, _ := harness.RedisBenchmarkArgs(*w, "127.0.0.1", port, n, d.clientCount(), d.rbArgs)
 			out, stderr, _, _, err := execTool(ctx, d.clientPrefix(append([]string{d.redisBenchBin}, args...)), nil, timeout)
 			if err != nil {
@@ -148,7 +148,7 @@ func (d *driver) runTool(ctx context.Context, tool string, w *harness.Workload, 
 			}
 			rps = rs[0].OpsPerSec
 		}
-		n := int(min(max(rps*d.duration.Seconds(), 10000), 2e9))
+		n := int(min(max(rps*d.duration.Seconds(), 1000), 2e9))
 		args, _ := harness.RedisBenchmarkArgs(*w, "127.0.0.1", port, n, d.clientCount(), d.rbArgs)
 		argv := d.clientPrefix(append([]string{d.redisBenchBin}, args...))
 		out, stderr, cpu, wall, err := execTool(ctx, argv, nil, timeout)
