@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,7 +26,7 @@ type driver struct {
 	self                              string // this executable, for the loadgen child
 	darnerArgs, redisArgs             []string
 	memtierArgs, rbArgs               []string
-	darnerMemcache                    bool // darner has --memcached_port
+	darnerHelp                        string // darner --help output, to check for flags
 	lab                               bool
 	serverCPUs, clientCPUs            []int
 	toolChoice                        string
@@ -231,7 +232,7 @@ func run(argv []string) int {
 	d.res.Servers = map[string]string{}
 	if fi, err := os.Stat(d.darnerBin); err == nil && !fi.IsDir() {
 		d.res.Servers[harness.Darner] = toolVersion(d.darnerBin) + " (" + d.darnerBin + ")"
-		d.darnerMemcache = darnerHasFlag(d.darnerBin, "memcached_port")
+		d.darnerHelp = darnerHelp(d.darnerBin)
 	} else {
 		d.res.Servers[harness.Darner] = "" // missing: its runs are reported as skipped
 	}
@@ -389,8 +390,14 @@ func (d *driver) runOne(ctx context.Context, w *harness.Workload, srv, tool stri
 		if d.res.Servers[harness.Darner] == "" {
 			return fail(harness.StatusSkipped, "darner binary "+d.darnerBin+" not found (make build)")
 		}
-		if w.Protocol == loadgen.Memcache && !d.darnerMemcache {
-			return fail(harness.StatusUnsupported, "this darner binary has no --memcached_port flag")
+		need := slices.Clone(w.DarnerArgs)
+		if w.Protocol == loadgen.Memcache {
+			need = append(need, "--memcached_port")
+		}
+		for _, f := range need {
+			if strings.HasPrefix(f, "--") && !hasFlag(d.darnerHelp, f) {
+				return fail(harness.StatusUnsupported, "this darner binary has no "+f+" flag")
+			}
 		}
 	case harness.Redis:
 		if d.redisBin == "" {

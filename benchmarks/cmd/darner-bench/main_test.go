@@ -78,3 +78,18 @@ func TestShellJoin(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestHasFlag(t *testing.T) {
+	help := "   --port value   Redis protocol port\n   --bench_ok   answer +OK\n   --memcached_port_x value\n"
+	f := func(flag string, want bool) {
+		t.Helper()
+		if hasFlag(help, flag) != want {
+			t.Fatalf("hasFlag(%q) != %v", flag, want)
+		}
+	}
+	f("--port", true)
+	f("--bench_ok", true)
+	f("--bench", false)
+	f("--memcached_port", false)
+	f("--nope", false)
+}

@@ -221,12 +221,27 @@ func pingMemcache(addr string) error {
 	return nil
 }
 
-// darnerHasFlag reports whether the darner binary lists flag in --help.
-func darnerHasFlag(bin, flag string) bool {
+// darnerHelp returns darner's --help output.
+func darnerHelp(bin string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, _ := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
-	return strings.Contains(string(out), "--"+flag)
+	return string(out)
+}
+
+// hasFlag reports whether help lists flag ("--bench_ok") as a whole word.
+func hasFlag(help, flag string) bool {
+	for i := 0; ; {
+		j := strings.Index(help[i:], flag)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(flag)
+		if end == len(help) || !(help[end] == '_' || help[end] == '-' || 'a' <= help[end] && help[end] <= 'z' || '0' <= help[end] && help[end] <= '9') {
+			return true
+		}
+		i = end
+	}
 }
 
 // toolVersion runs "bin --version" (or args) and extracts the version.
