@@ -1,5 +1,18 @@
 package engine
 
+import (
+	"bytes"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The COMMAND command: introspection of the command table in Redis 7's
+// reply shapes (COMMAND, COUNT, INFO, DOCS, LIST, GETKEYS,
+// GETKEYSANDFLAGS, HELP), so redis-cli hints and cluster-aware clients
+// (go-redis ClusterClient, redis-py) can read it. Everything here reads the
+// table, which is immutable after init, so it runs on any shard.
+
 // KeySpec is one key specification of a command, as Redis 7 reports it in
 // COMMAND INFO and uses for COMMAND GETKEYS. A command without KeySpecs
 // gets one derived from FirstKey/LastKey/Step and its flags.
@@ -24,4 +37,657 @@ type KeySpec struct {
 	Limit     int
 	KeyNumIdx int
 	FirstKey  int
+}
+
+func init() {
+	const f = FlagLoading | FlagStale
+	sub := func(name string, arity int, summary string, run func(*Ctx, [][]byte)) *Command {
+		return &Command{Name: "command|" + name, Arity: arity, Flags: f, Group: "server", ACL: "@connection",
+			Summary: summary, Since: "7.0.0", Tips: nil, Run: run}
+	}
+	cmd := &Command{Name: "command", Arity: -1, Flags: f, Group: "server", ACL: "@connection",
+		Tips:    []string{"nondeterministic_output_order"},
+		Summary: "Get array of Redis command details", Since: "2.8.13", Complexity: "O(N) where N is the total number of Redis commands",
+	}
+	cmd.Subcommands = []*Command{
+		sub("count", 2, "Get total number of Redis commands", cmdCommandCount),
+		sub("docs", -2, "Get array of specific Redis command documentation", cmdCommandDocs),
+		sub("getkeys", -4, "Extract keys given a full Redis command", cmdCommandGetKeys),
+		sub("getkeysandflags", -4, "Extract keys and access flags given a full Redis command", cmdCommandGetKeys),
+		sub("help", 2, "Show helpful text about the different subcommands", cmdCommandHelp),
+		sub("info", -2, "Get array of specific Redis command details, or all when no argument is given", cmdCommandInfo),
+		sub("list", -2, "Get an array of Redis command names", cmdCommandList),
+	}
+	cmd.Subcommands[1].Tips = []string{"nondeterministic_output_order"}
+	cmd.Subcommands[5].Tips = []string{"nondeterministic_output_order"}
+	cmd.Subcommands[6].Tips = []string{"nondeterministic_output_order"}
+	cmd.Run = func(c *Ctx, args [][]byte) {
+		if len(args) == 1 {
+			writeAllCommandInfo(c)
+			return
+		}
+		cmd.RunSubcommand(c, args)
+	}
+	register(cmd)
+}
+
+// Subcommand finds a container command's subcommand by the name in
+// args[1], case-insensitively. It returns nil when there is none.
+func (cmd *Command) Subcommand(name []byte) *Command {
+	for _, s := range cmd.Subcommands {
+		if i := strings.IndexByte(s.Name, '|'); i >= 0 && bytes.EqualFold([]byte(s.Name[i+1:]), name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// RunSubcommand dispatches a container command (CONFIG, COMMAND, ...) to
+// the subcommand named by args[1]: it replies Redis's unknown-subcommand
+// or subcommand-arity error itself, else calls the subcommand's Run with
+// the same args. Container commands call it from their own Run.
+func (cmd *Command) RunSubcommand(c *Ctx, args [][]byte) {
+	s := cmd.Subcommand(args[1])
+	if s == nil || s.Run == nil {
+		name := args[1]
+		if len(name) > 128 {
+			name = name[:128]
+		}
+		c.W.Error("ERR unknown subcommand '" + string(name) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
+		return
+	}
+	if !CheckArity(s.Arity, len(args)) {
+		c.W.Error(ErrWrongArgs(s.Name))
+		return
+	}
+	s.Run(c, args)
+}
+
+// lookupFull finds a command by a full name ("get", "config|get"),
+// case-insensitively.
+func lookupFull(name []byte) *Command {
+	if i := bytes.IndexByte(name, '|'); i >= 0 {
+		p := Lookup(name[:i])
+		if p == nil {
+			return nil
+		}
+		return p.Subcommand(name[i+1:])
+	}
+	return Lookup(name)
+}
+
+// sortedCommands returns the top-level commands ordered by name.
+func sortedCommands() []*Command {
+	all := make([]*Command, 0, len(commands))
+	for _, c := range commands {
+		all = append(all, c)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all
+}
+
+// Redis's command flags in the order COMMAND INFO prints them.
+var flagNames = []struct {
+	f    Flags
+	name string
+}{
+	{FlagWrite, "write"},
+	{FlagReadonly, "readonly"},
+	{FlagDenyOOM, "denyoom"},
+	{FlagAdmin, "admin"},
+	{FlagPubSub, "pubsub"},
+	{FlagNoScript, "noscript"},
+	{FlagBlocking, "blocking"},
+	{FlagLoading, "loading"},
+	{FlagStale, "stale"},
+	{FlagFast, "fast"},
+	{FlagNoAuth, "no_auth"},
+	{FlagMovableKeys, "movablekeys"},
+}
+
+// FlagNames returns the Redis flag strings of f, in COMMAND INFO order.
+func FlagNames(f Flags) []string {
+	var out []string
+	for _, n := range flagNames {
+		if f&n.f != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+// aclCategories are Redis's ACL categories in the order it prints them.
+var aclCategories = []string{
+	"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+	"bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
+	"blocking", "dangerous", "connection", "transaction", "scripting",
+}
+
+// groupCategory maps a documentation group to the ACL category it implies.
+var groupCategory = map[string]string{
+	"string": "string", "generic": "keyspace", "hash": "hash", "list": "list",
+	"set": "set", "sorted-set": "sortedset", "bitmap": "bitmap",
+	"hyperloglog": "hyperloglog", "geo": "geo", "stream": "stream",
+	"pubsub": "pubsub", "transactions": "transaction", "scripting": "scripting",
+	"connection": "connection",
+}
+
+// ACLCategories returns the command's ACL categories without the '@', in
+// Redis's order: those implied by its flags (write, read, admin+dangerous,
+// pubsub, fast or slow, blocking), by its Group, and listed in ACL.
+func (cmd *Command) ACLCategories() []string {
+	has := map[string]bool{}
+	if cmd.Flags&FlagWrite != 0 {
+		has["write"] = true
+	}
+	if cmd.Flags&FlagReadonly != 0 && cmd.Group != "scripting" {
+		has["read"] = true
+	}
+	if cmd.Flags&FlagAdmin != 0 {
+		has["admin"], has["dangerous"] = true, true
+	}
+	if cmd.Flags&FlagPubSub != 0 {
+		has["pubsub"] = true
+	}
+	if cmd.Flags&FlagFast != 0 {
+		has["fast"] = true
+	}
+	if cmd.Flags&FlagBlocking != 0 {
+		has["blocking"] = true
+	}
+	if g := groupCategory[cmd.Group]; g != "" {
+		has[g] = true
+	}
+	for _, a := range strings.Fields(cmd.ACL) {
+		has[strings.TrimPrefix(strings.ToLower(a), "@")] = true
+	}
+	if !has["fast"] {
+		has["slow"] = true
+	}
+	out := make([]string, 0, len(has))
+	for _, c := range aclCategories {
+		if has[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Specs returns the command's key specifications: KeySpecs, or one
+// derived from FirstKey/LastKey/Step (flags RO+access for readonly
+// commands, RW+update for writes).
+func (cmd *Command) Specs() []KeySpec {
+	if cmd.KeySpecs != nil || cmd.FirstKey <= 0 {
+		return cmd.KeySpecs
+	}
+	ks := KeySpec{BeginIndex: cmd.FirstKey, LastKey: cmd.LastKey, KeyStep: cmd.Step}
+	if cmd.LastKey > 0 {
+		ks.LastKey = cmd.LastKey - cmd.FirstKey
+	}
+	if ks.KeyStep <= 0 {
+		ks.KeyStep = 1
+	}
+	switch {
+	case cmd.Flags&FlagWrite != 0:
+		ks.Flags = []string{"RW", "update"}
+	case cmd.Flags&FlagReadonly != 0:
+		ks.Flags = []string{"RO", "access"}
+	}
+	return []KeySpec{ks}
+}
+
+func writeStatusSet(c *Ctx, prefix string, items []string) {
+	c.W.SetLen(len(items))
+	for _, s := range items {
+		c.W.SimpleString(prefix + s)
+	}
+}
+
+func writeKeySpec(c *Ctx, ks *KeySpec) {
+	n := 3
+	if ks.Notes != "" {
+		n++
+	}
+	c.W.MapLen(n)
+	if ks.Notes != "" {
+		c.W.BulkString("notes")
+		c.W.BulkString(ks.Notes)
+	}
+	c.W.BulkString("flags")
+	writeStatusSet(c, "", ks.Flags)
+	c.W.BulkString("begin_search")
+	c.W.MapLen(2)
+	c.W.BulkString("type")
+	if ks.BeginIndex > 0 {
+		c.W.BulkString("index")
+		c.W.BulkString("spec")
+		c.W.MapLen(1)
+		c.W.BulkString("index")
+		c.W.Int(int64(ks.BeginIndex))
+	} else {
+		c.W.BulkString("keyword")
+		c.W.BulkString("spec")
+		c.W.MapLen(2)
+		c.W.BulkString("keyword")
+		c.W.BulkString(ks.Keyword)
+		c.W.BulkString("startfrom")
+		c.W.Int(int64(ks.KeywordFrom))
+	}
+	c.W.BulkString("find_keys")
+	c.W.MapLen(2)
+	c.W.BulkString("type")
+	if ks.KeyNum {
+		c.W.BulkString("keynum")
+		c.W.BulkString("spec")
+		c.W.MapLen(3)
+		c.W.BulkString("keynumidx")
+		c.W.Int(int64(ks.KeyNumIdx))
+		c.W.BulkString("firstkey")
+		c.W.Int(int64(ks.FirstKey))
+		c.W.BulkString("keystep")
+		c.W.Int(int64(ks.KeyStep))
+	} else {
+		c.W.BulkString("range")
+		c.W.BulkString("spec")
+		c.W.MapLen(3)
+		c.W.BulkString("lastkey")
+		c.W.Int(int64(ks.LastKey))
+		c.W.BulkString("keystep")
+		c.W.Int(int64(ks.KeyStep))
+		c.W.BulkString("limit")
+		c.W.Int(int64(ks.Limit))
+	}
+}
+
+// writeCommandInfo writes one 10-element COMMAND INFO entry.
+func writeCommandInfo(c *Ctx, cmd *Command) {
+	c.W.ArrayLen(10)
+	c.W.BulkString(cmd.Name)
+	c.W.Int(int64(cmd.Arity))
+	writeStatusSet(c, "", FlagNames(cmd.Flags))
+	c.W.Int(int64(cmd.FirstKey))
+	c.W.Int(int64(cmd.LastKey))
+	c.W.Int(int64(cmd.Step))
+	writeStatusSet(c, "@", cmd.ACLCategories())
+	c.W.SetLen(len(cmd.Tips))
+	for _, t := range cmd.Tips {
+		c.W.BulkString(t)
+	}
+	specs := cmd.Specs()
+	c.W.SetLen(len(specs))
+	for i := range specs {
+		writeKeySpec(c, &specs[i])
+	}
+	c.W.SetLen(len(cmd.Subcommands))
+	for _, s := range cmd.Subcommands {
+		writeCommandInfo(c, s)
+	}
+}
+
+func writeAllCommandInfo(c *Ctx) {
+	all := sortedCommands()
+	c.W.ArrayLen(len(all))
+	for _, cmd := range all {
+		writeCommandInfo(c, cmd)
+	}
+}
+
+func cmdCommandCount(c *Ctx, args [][]byte) { c.W.Int(int64(len(commands))) }
+
+func cmdCommandInfo(c *Ctx, args [][]byte) {
+	if len(args) == 2 {
+		writeAllCommandInfo(c)
+		return
+	}
+	c.W.ArrayLen(len(args) - 2)
+	for _, name := range args[2:] {
+		if cmd := lookupFull(name); cmd != nil {
+			writeCommandInfo(c, cmd)
+		} else {
+			c.W.Null()
+		}
+	}
+}
+
+// docFields counts the COMMAND DOCS fields a command has.
+func writeCommandDocs(c *Ctx, cmd *Command) {
+	type kv struct{ k, v string }
+	var fields []kv
+	for _, f := range []kv{{"summary", cmd.Summary}, {"since", cmd.Since}, {"group", cmd.Group}, {"complexity", cmd.Complexity}} {
+		if f.v != "" {
+			fields = append(fields, f)
+		}
+	}
+	n := len(fields)
+	if len(cmd.Subcommands) > 0 {
+		n++
+	}
+	c.W.MapLen(n)
+	for _, f := range fields {
+		c.W.BulkString(f.k)
+		c.W.BulkString(f.v)
+	}
+	if len(cmd.Subcommands) > 0 {
+		c.W.BulkString("subcommands")
+		c.W.MapLen(len(cmd.Subcommands))
+		for _, s := range cmd.Subcommands {
+			c.W.BulkString(s.Name)
+			writeCommandDocs(c, s)
+		}
+	}
+}
+
+func cmdCommandDocs(c *Ctx, args [][]byte) {
+	var list []*Command
+	if len(args) == 2 {
+		list = sortedCommands()
+	} else {
+		for _, name := range args[2:] {
+			if cmd := lookupFull(name); cmd != nil {
+				list = append(list, cmd)
+			}
+		}
+	}
+	c.W.MapLen(len(list))
+	for _, cmd := range list {
+		c.W.BulkString(cmd.Name)
+		writeCommandDocs(c, cmd)
+	}
+}
+
+func cmdCommandList(c *Ctx, args [][]byte) {
+	var keep func(cmd *Command) bool
+	switch {
+	case len(args) == 2:
+		keep = func(*Command) bool { return true }
+	case len(args) == 5 && strings.EqualFold(string(args[2]), "filterby"):
+		val := args[4]
+		switch strings.ToLower(string(args[3])) {
+		case "module":
+			keep = func(*Command) bool { return false } // no modules
+		case "aclcat":
+			cat := strings.ToLower(string(val))
+			keep = func(cmd *Command) bool {
+				for _, a := range cmd.ACLCategories() {
+					if a == cat {
+						return true
+					}
+				}
+				return false
+			}
+		case "pattern":
+			keep = func(cmd *Command) bool { return globMatch(val, []byte(cmd.Name), true) }
+		}
+	}
+	if keep == nil {
+		c.W.Error("ERR syntax error")
+		return
+	}
+	var names []string
+	for _, cmd := range sortedCommands() {
+		if keep(cmd) {
+			names = append(names, cmd.Name)
+		}
+		for _, s := range cmd.Subcommands {
+			if keep(s) {
+				names = append(names, s.Name)
+			}
+		}
+	}
+	c.W.ArrayLen(len(names))
+	for _, n := range names {
+		c.W.BulkString(n)
+	}
+}
+
+// keyRef is a key found by GetKeys: its argument index and its spec's flags.
+type keyRef struct {
+	i     int
+	flags []string
+}
+
+// GetKeys returns the argument indexes of the keys in a full command line
+// (args[0] is the command name) according to cmd's key specs, in spec
+// order, and whether the arguments were valid for the specs (a keynum
+// argument that is not a number or points past the end is invalid).
+func (cmd *Command) GetKeys(args [][]byte) (idx []int, ok bool) {
+	refs, ok := cmd.getKeys(args)
+	for _, r := range refs {
+		idx = append(idx, r.i)
+	}
+	return idx, ok
+}
+
+func (cmd *Command) getKeys(args [][]byte) ([]keyRef, bool) {
+	var out []keyRef
+	argc := len(args)
+	for _, ks := range cmd.Specs() {
+		first := 0
+		if ks.BeginIndex > 0 {
+			first = ks.BeginIndex
+		} else {
+			start, end, step := ks.KeywordFrom, argc-1, 1
+			if ks.KeywordFrom < 0 {
+				start, end, step = argc+ks.KeywordFrom, 0, -1
+			}
+			for i := start; i != end+step; i += step {
+				if i >= argc || i < 1 {
+					break
+				}
+				if strings.EqualFold(string(args[i]), ks.Keyword) {
+					first = i + 1
+					break
+				}
+			}
+			if first == 0 {
+				continue
+			}
+		}
+		if first >= argc {
+			continue
+		}
+		var last, step int
+		if ks.KeyNum {
+			ni := first + ks.KeyNumIdx
+			if ni >= argc {
+				return out, false
+			}
+			n, err := strconv.ParseInt(string(args[ni]), 10, 64)
+			if err != nil || n < 0 {
+				return out, false
+			}
+			step = ks.KeyStep
+			first = ni + ks.FirstKey
+			last = first + int(n-1)*step
+			if n == 0 {
+				continue
+			}
+			if last >= argc {
+				return out, false
+			}
+		} else {
+			step = ks.KeyStep
+			switch {
+			case ks.LastKey >= 0:
+				last = first + ks.LastKey
+			case ks.Limit == 0:
+				last = argc + ks.LastKey
+			default:
+				last = first + (argc-first)/ks.Limit + ks.LastKey
+			}
+		}
+		if step <= 0 {
+			step = 1
+		}
+		for i := first; i <= last; i += step {
+			if i >= argc || i < first {
+				break
+			}
+			out = append(out, keyRef{i, ks.Flags})
+		}
+	}
+	return out, true
+}
+
+func cmdCommandGetKeys(c *Ctx, args [][]byte) {
+	withFlags := strings.EqualFold(string(args[1]), "getkeysandflags")
+	line := args[2:]
+	cmd := Lookup(line[0])
+	if cmd != nil && len(cmd.Subcommands) > 0 && len(line) >= 2 {
+		cmd = cmd.Subcommand(line[1])
+	}
+	switch {
+	case cmd == nil:
+		c.W.Error("ERR Invalid command specified")
+		return
+	case cmd.FirstKey <= 0 && len(cmd.KeySpecs) == 0 && cmd.Flags&FlagMovableKeys == 0:
+		c.W.Error("ERR The command has no key arguments")
+		return
+	case !CheckArity(cmd.Arity, len(line)):
+		c.W.Error("ERR Invalid number of arguments specified for command")
+		return
+	}
+	refs, ok := cmd.getKeys(line)
+	if !ok || len(refs) == 0 {
+		if cmd.Flags&FlagMovableKeys != 0 && ok {
+			c.W.ArrayLen(0)
+			return
+		}
+		c.W.Error("ERR Invalid arguments specified for command")
+		return
+	}
+	c.W.ArrayLen(len(refs))
+	for _, r := range refs {
+		if withFlags {
+			c.W.ArrayLen(2)
+			c.W.Bulk(line[r.i])
+			writeStatusSet(c, "", r.flags)
+		} else {
+			c.W.Bulk(line[r.i])
+		}
+	}
+}
+
+var commandHelp = []string{
+	"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"(no subcommand)",
+	"    Return details about all Redis commands.",
+	"COUNT",
+	"    Return the total number of commands in this Redis server.",
+	"LIST",
+	"    Return a list of all commands in this Redis server.",
+	"INFO [<command-name> ...]",
+	"    Return details about multiple Redis commands.",
+	"    If no command names are given, documentation details for all",
+	"    commands are returned.",
+	"DOCS [<command-name> ...]",
+	"    Return documentation details about multiple Redis commands.",
+	"    If no command names are given, documentation details for all",
+	"    commands are returned.",
+	"GETKEYS <full-command>",
+	"    Return the keys from a full Redis command.",
+	"GETKEYSANDFLAGS <full-command>",
+	"    Return the keys and the access flags from a full Redis command.",
+	"HELP",
+	"    Prints this help.",
+}
+
+func cmdCommandHelp(c *Ctx, args [][]byte) { writeHelp(c, commandHelp) }
+
+func writeHelp(c *Ctx, lines []string) {
+	c.W.ArrayLen(len(lines))
+	for _, l := range lines {
+		c.W.SimpleString(l)
+	}
+}
+
+// globMatch reports whether s matches the glob pattern as Redis's
+// stringmatchlen does: '*', '?', '[...]' with '^' negation and 'a-z'
+// ranges, and '\' escaping the next character.
+func globMatch(pattern, s []byte, nocase bool) bool {
+	lower := func(b byte) byte {
+		if nocase && 'A' <= b && b <= 'Z' {
+			return b + 'a' - 'A'
+		}
+		return b
+	}
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for len(pattern) > 1 && pattern[1] == '*' {
+				pattern = pattern[1:]
+			}
+			if len(pattern) == 1 {
+				return true
+			}
+			for i := 0; i <= len(s); i++ {
+				if globMatch(pattern[1:], s[i:], nocase) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if len(s) == 0 {
+				return false
+			}
+			s = s[1:]
+		case '[':
+			if len(s) == 0 {
+				return false
+			}
+			pattern = pattern[1:]
+			not := len(pattern) > 0 && pattern[0] == '^'
+			if not {
+				pattern = pattern[1:]
+			}
+			match := false
+			for {
+				if len(pattern) == 0 {
+					break
+				}
+				if pattern[0] == '\\' && len(pattern) >= 2 {
+					pattern = pattern[1:]
+					if pattern[0] == s[0] {
+						match = true
+					}
+				} else if pattern[0] == ']' {
+					break
+				} else if len(pattern) >= 3 && pattern[1] == '-' {
+					lo, hi := lower(pattern[0]), lower(pattern[2])
+					if lo > hi {
+						lo, hi = hi, lo
+					}
+					if ch := lower(s[0]); ch >= lo && ch <= hi {
+						match = true
+					}
+					pattern = pattern[2:]
+				} else if lower(pattern[0]) == lower(s[0]) {
+					match = true
+				}
+				pattern = pattern[1:]
+			}
+			if len(pattern) == 0 { // unterminated class: Redis treats the end as ']'
+				pattern = []byte{']'}
+			}
+			if not {
+				match = !match
+			}
+			if !match {
+				return false
+			}
+			s = s[1:]
+		case '\\':
+			if len(pattern) >= 2 {
+				pattern = pattern[1:]
+			}
+			fallthrough
+		default:
+			if len(s) == 0 || lower(pattern[0]) != lower(s[0]) {
+				return false
+			}
+			s = s[1:]
+		}
+		pattern = pattern[1:]
+	}
+	return len(s) == 0
 }
