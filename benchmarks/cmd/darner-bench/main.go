@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,6 +26,7 @@ type driver struct {
 	memtierBin, redisBenchBin         string
 	self                              string // this executable, for the loadgen child
 	darnerArgs, redisArgs             []string
+	variants                          map[string][]string // "darner-epoll" → extra darner flags
 	memtierArgs, rbArgs               []string
 	darnerHelp                        string // darner --help output, to check for flags
 	lab                               bool
@@ -108,8 +110,18 @@ func run(argv []string) int {
 		quick        = flag.Bool("quick", false, "smoke run: 1 round of 3 s, workloads getset-32B-p1, set-32B-p16, ceiling-p1")
 		list         = flag.Bool("list", false, "list the throughput workloads and exit")
 		note         = flag.String("note", "", "free text recorded in the results and shown in the tables and chart (\"shared 2-core VM, smoke run\")")
+		variants     = map[string][]string{}
 		render       = flag.String("render", "", "re-render the tables and the SVG chart of a results JSON file (no run)")
 	)
+	flag.Func("darner-variant", "also run darner with extra flags as server darner-NAME, e.g. -darner-variant 'epoll=--force_epoll' (repeatable); ratios darner/darner-NAME are reported",
+		func(v string) error {
+			name, args, ok := strings.Cut(v, "=")
+			if !ok || name == "" || strings.ContainsAny(name, " /") {
+				return fmt.Errorf("want NAME=FLAGS")
+			}
+			variants[harness.Darner+"-"+name] = strings.Fields(args)
+			return nil
+		})
 	if err := flag.Parse(argv); err != nil {
 		return 2
 	}
@@ -155,7 +167,7 @@ func run(argv []string) int {
 		darnerArgs: strings.Fields(*darnerArgs), redisArgs: strings.Fields(*redisArgs),
 		memtierArgs: strings.Fields(os.Getenv("MEMTIER_ARGS")), rbArgs: strings.Fields(os.Getenv("REDIS_BENCHMARK_ARGS")),
 		toolChoice: *tool, duration: *duration, maxOps: *maxOps, rounds: *rounds, tmp: tmp,
-		rateGuess: map[string]float64{}, servers: map[string]bool{}}
+		rateGuess: map[string]float64{}, servers: map[string]bool{}, variants: variants}
 	switch d.toolChoice {
 	case "auto", "go", "memtier", "redis-benchmark":
 	default:
@@ -288,7 +300,10 @@ func run(argv []string) int {
 		d.runSuite(ctx, "latency-size", latency, round)
 	}
 	if doMemory && ctx.Err() == nil {
-		for _, s := range d.filterServers([]string{harness.Darner, harness.Redis}) {
+		for _, s := range []string{harness.Darner, harness.Redis} {
+			if !d.servers[s] {
+				continue
+			}
 			d.res.Memory = append(d.res.Memory, d.memoryRun(ctx, s, *memKeys, *memValue))
 		}
 	}
@@ -333,14 +348,29 @@ func run(argv []string) int {
 	return status
 }
 
+// filterServers keeps the servers -servers names and puts the darner
+// variants right after darner.
 func (d *driver) filterServers(ss []string) []string {
 	var out []string
 	for _, s := range ss {
 		if d.servers[s] {
 			out = append(out, s)
+			if s == harness.Darner {
+				for _, v := range slices.Sorted(maps.Keys(d.variants)) {
+					out = append(out, v)
+				}
+			}
 		}
 	}
 	return out
+}
+
+// base is the server program behind a server name: darner for its variants.
+func (d *driver) base(srv string) string {
+	if _, ok := d.variants[srv]; ok {
+		return harness.Darner
+	}
+	return srv
 }
 
 // progress prints one line to stderr: which run, and an estimate of the
@@ -385,12 +415,12 @@ func (d *driver) runOne(ctx context.Context, w *harness.Workload, srv, tool stri
 		rec.Status, rec.Note = status, note
 		return rec
 	}
-	switch srv {
+	switch d.base(srv) {
 	case harness.Darner:
 		if d.res.Servers[harness.Darner] == "" {
 			return fail(harness.StatusSkipped, "darner binary "+d.darnerBin+" not found (make build)")
 		}
-		need := slices.Clone(w.DarnerArgs)
+		need := append(slices.Clone(w.DarnerArgs), d.variants[srv]...)
 		if w.Protocol == loadgen.Memcache {
 			need = append(need, "--memcached_port")
 		}

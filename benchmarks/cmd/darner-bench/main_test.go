@@ -37,6 +37,13 @@ func TestServerArgsLabAndUnpinned(t *testing.T) {
 		"taskset -c 0-3 /usr/bin/redis-server --save  --appendonly no --bind 127.0.0.1 --port 7000 --protected-mode no --daemonize no")
 	f(harness.Memcached, nil, 0,
 		"taskset -c 0-3 /usr/bin/memcached -l 127.0.0.1 -p 7000 -U 0 -t 4 -m 8192 -c 4096")
+	d.variants = map[string][]string{"darner-epoll": {"--force_epoll"}}
+	f("darner-epoll", workload(t, "getset-32B-p1"), 0,
+		"taskset -c 0-3 /b/darner --port 7000 --bind 127.0.0.1 --proactor_threads 4 --force_epoll --force_epoll")
+	d.servers = map[string]bool{"darner": true, "redis": true}
+	if got := strings.Join(d.filterServers([]string{"darner", "redis", "memcached"}), ","); got != "darner,darner-epoll,redis" {
+		t.Fatalf("servers %s", got)
+	}
 	if got := d.clientPrefix([]string{"tool"}); strings.Join(got, " ") != "taskset -c 4-7 tool" {
 		t.Fatalf("client prefix %v", got)
 	}

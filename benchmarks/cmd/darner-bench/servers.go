@@ -79,7 +79,7 @@ func freePort() (int, error) {
 // serverArgs builds the argv of a server under the current mode.
 func (d *driver) serverArgs(kind string, w *harness.Workload, port, mcPort int) []string {
 	var argv []string
-	switch kind {
+	switch d.base(kind) {
 	case harness.Darner:
 		threads := 0 // every CPU the process may use
 		if d.lab {
@@ -94,6 +94,7 @@ func (d *driver) serverArgs(kind string, w *harness.Workload, port, mcPort int) 
 			argv = append(argv, "--memcached_port", strconv.Itoa(mcPort))
 		}
 		argv = append(argv, d.darnerArgs...)
+		argv = append(argv, d.variants[kind]...)
 	case harness.Redis:
 		argv = []string{d.redisBin, "--save", "", "--appendonly", "no", "--bind", "127.0.0.1",
 			"--port", strconv.Itoa(port), "--protected-mode", "no", "--daemonize", "no"}
@@ -120,7 +121,7 @@ func (d *driver) startServer(ctx context.Context, kind string, w *harness.Worklo
 		return nil, err
 	}
 	mcPort := 0
-	if kind == harness.Darner && w != nil && w.Protocol == loadgen.Memcache {
+	if d.base(kind) == harness.Darner && w != nil && w.Protocol == loadgen.Memcache {
 		if mcPort, err = freePort(); err != nil {
 			return nil, err
 		}
