@@ -2,6 +2,7 @@ package ring_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ func dialOnShard(b *testing.B, srv *ring.Server, want int) *rawConn {
 // keys per write, squashed into one hop.
 func BenchmarkGET(b *testing.B) {
 	for _, be := range backends() {
-		srv := start(b, ring.Config{Shards: 2, ForceEpoll: be == "epoll"})
+		srv := start(b, ring.Config{Shards: 2, ForceEpoll: be == "epoll", NoPin: os.Getenv("DARNER_BENCH_NOPIN") != ""})
 		r := dialOnShard(b, srv, 0)
 		for _, sh := range []int{0, 1} {
 			r.send(cmd("SET", keyOn(sh, 2), "value"))

@@ -50,6 +50,11 @@ type Config struct {
 	// QueryBufferLimit is client-query-buffer-limit (default 1 GB): a
 	// client with more unparsed input is closed.
 	QueryBufferLimit int64
+	// NoPin leaves shard threads unpinned (still locked to their OS
+	// threads). For hosts where the shards must share CPUs with other busy
+	// processes: a pinned thread cannot move off a busy CPU and waits for
+	// the scheduler's tick, an unpinned one is woken wherever a CPU is free.
+	NoPin bool
 	// Version is reported in engine.Server.Version (INFO).
 	Version string
 	// Logger receives start-up and error logs (default slog.Default()).
@@ -134,7 +139,7 @@ func NewServer(cfg Config) (*Server, error) {
 
 	s.shards = make([]*shard, n)
 	for i, pl := range plan {
-		s.shards[i] = &shard{id: i, cpu: pl.CPU, srv: s, log: s.log, efd: -1}
+		s.shards[i] = &shard{id: i, cpu: pl.CPU, node: pl.Node, srv: s, log: s.log, efd: -1}
 	}
 	if err := s.bindAll(); err != nil {
 		s.closeFDs()

@@ -24,10 +24,11 @@ const outboxRetryNs = 100_000
 // one CPU. Everything in it except the fields marked "shared" belongs to
 // that thread.
 type shard struct {
-	id  int
-	cpu int
-	srv *Server
-	log *slog.Logger
+	id   int
+	cpu  int // -1: not pinned
+	node int // NUMA node of cpu (-1: unknown)
+	srv  *Server
+	log  *slog.Logger
 
 	// shared: sleeping is set by the shard just before it blocks in its
 	// poller and cleared when it wakes; other shards read it (and clear it
@@ -192,7 +193,7 @@ func (s *shard) run(ready chan<- error) {
 		runtime.UnlockOSThread()
 		s.srv.wg.Done()
 	}()
-	if s.cpu >= 0 {
+	if s.cpu >= 0 && !s.srv.cfg.NoPin {
 		if err := numa.PinThread(s.cpu); err != nil {
 			s.log.Warn("could not pin shard thread", "shard", s.id, "cpu", s.cpu, "err", err)
 		}
@@ -213,7 +214,7 @@ func (s *shard) run(ready chan<- error) {
 		return
 	}
 	defer s.p.close()
-	s.eng = engine.NewShard(engine.ShardConfig{ID: s.id, NumDBs: s.srv.cfg.DBNum, Node: -1})
+	s.eng = engine.NewShard(engine.ShardConfig{ID: s.id, NumDBs: s.srv.cfg.DBNum, Node: s.node})
 	s.ctx.Server = s.srv.eng
 	s.p.armWake(s.efd, token(opWake, 0, 0))
 	for i, lfd := range s.listeners {
