@@ -211,6 +211,8 @@ type FillStats struct {
 // exactly one request and returns dst), over conns connections with
 // pipeline requests in flight per batch, and waits for every reply. It is
 // for preloading a keyspace, not for measuring. It stops at timeout.
+// build is called from one goroutine per connection at once, each with its
+// own dst: it must be safe for concurrent use (read-only shared state).
 func Fill(ctx context.Context, addr string, proto Protocol, n, conns, pipeline int, timeout time.Duration,
 	build func(dst []byte, i int) []byte) (FillStats, error) {
 	if conns <= 0 {
