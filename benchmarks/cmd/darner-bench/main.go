@@ -80,40 +80,40 @@ func lookPath(name string) string {
 // run is the whole command with its arguments; it returns the exit code.
 func run(argv []string) int {
 	root := repoRoot()
-	flag := flag.NewFlagSet("darner-bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("darner-bench", flag.ContinueOnError)
 	defDarner := os.Getenv("DARNER_BIN")
 	if defDarner == "" {
 		defDarner = filepath.Join(root, "bin", "darner")
 	}
 	var (
-		darnerBin    = flag.String("darner", defDarner, "darner binary (env DARNER_BIN; build it with `make build`)")
-		darnerArgs   = flag.String("darner-args", "", "extra darner flags, space-separated (e.g. \"--force_epoll\")")
-		redisBin     = flag.String("redis-server", lookPath("redis-server"), "redis-server binary")
-		redisArgs    = flag.String("redis-args", "", "extra redis-server arguments, space-separated (e.g. \"--io-threads 4\")")
-		memcachedBin = flag.String("memcached", lookPath("memcached"), "memcached binary (Memcached workloads)")
-		mode         = flag.String("mode", "lab", "lab: server on the first half of the CPUs, load generator on the rest; unpinned: no pinning, darner on all CPUs")
-		serverCPUs   = flag.String("server-cpus", "", "lab mode: CPU list for the servers (e.g. 0-15), overriding the half split")
-		clientCPUs   = flag.String("client-cpus", "", "lab mode: CPU list for the load generator (e.g. 16-31)")
-		suites       = flag.String("suite", "throughput", "comma list of suites: throughput, memory, latency-size")
-		workloads    = flag.String("workloads", "all", "throughput workloads: comma list of names or prefixes (-list shows them)")
-		serversFlag  = flag.String("servers", "darner,redis,memcached", "servers to run (others are left out of every workload)")
-		tool         = flag.String("tool", "auto", "load tool: auto (memtier_benchmark if on PATH, else redis-benchmark where it can express the workload, else go), memtier, redis-benchmark, go")
-		duration     = flag.Duration("duration", 10*time.Second, "length of each measured run")
-		maxOps       = flag.Uint64("max-ops", 1e9, "go load generator: also stop after this many requests (0 = time only)")
-		rounds       = flag.Int("rounds", 3, "rounds; each round runs every workload on every server")
-		conns        = flag.Int("conns", 50, "connections per run")
-		keys         = flag.Int("keys", 100000, "preloaded keyspace of the string workloads")
-		memKeys      = flag.Int("memory-keys", 1000000, "memory suite: keys to load")
-		memValue     = flag.Int("memory-value", 32, "memory suite: value size in bytes")
-		sizes        = flag.String("sizes", "100000,1000000", "latency-size suite: keyspace sizes (add 10000000 on a big box)")
-		outDir       = flag.String("out", filepath.Join(root, "benchmarks", "results"), "directory for <date>-<host>.json/.svg/.txt and latest.*")
-		quick        = flag.Bool("quick", false, "smoke run: 1 round of 3 s, workloads getset-32B-p1, set-32B-p16, ceiling-p1")
-		list         = flag.Bool("list", false, "list the throughput workloads and exit")
-		note         = flag.String("note", "", "free text recorded in the results and shown in the tables and chart (\"shared 2-core VM, smoke run\")")
+		darnerBin    = fs.String("darner", defDarner, "darner binary (env DARNER_BIN; build it with `make build`)")
+		darnerArgs   = fs.String("darner-args", "", "extra darner flags, space-separated (e.g. \"--force_epoll\")")
+		redisBin     = fs.String("redis-server", lookPath("redis-server"), "redis-server binary")
+		redisArgs    = fs.String("redis-args", "", "extra redis-server arguments, space-separated (e.g. \"--io-threads 4\")")
+		memcachedBin = fs.String("memcached", lookPath("memcached"), "memcached binary (Memcached workloads)")
+		mode         = fs.String("mode", "lab", "lab: server on the first half of the CPUs, load generator on the rest; unpinned: no pinning, darner on all CPUs")
+		serverCPUs   = fs.String("server-cpus", "", "lab mode: CPU list for the servers (e.g. 0-15), overriding the half split")
+		clientCPUs   = fs.String("client-cpus", "", "lab mode: CPU list for the load generator (e.g. 16-31)")
+		suites       = fs.String("suite", "throughput", "comma list of suites: throughput, memory, latency-size")
+		workloads    = fs.String("workloads", "all", "throughput workloads: comma list of names or prefixes (-list shows them)")
+		serversFlag  = fs.String("servers", "darner,redis,memcached", "servers to run (others are left out of every workload)")
+		tool         = fs.String("tool", "auto", "load tool: auto (memtier_benchmark if on PATH, else redis-benchmark where it can express the workload, else go), memtier, redis-benchmark, go")
+		duration     = fs.Duration("duration", 10*time.Second, "length of each measured run")
+		maxOps       = fs.Uint64("max-ops", 1e9, "go load generator: also stop after this many requests (0 = time only)")
+		rounds       = fs.Int("rounds", 3, "rounds; each round runs every workload on every server")
+		conns        = fs.Int("conns", 50, "connections per run")
+		keys         = fs.Int("keys", 100000, "preloaded keyspace of the string workloads")
+		memKeys      = fs.Int("memory-keys", 1000000, "memory suite: keys to load")
+		memValue     = fs.Int("memory-value", 32, "memory suite: value size in bytes")
+		sizes        = fs.String("sizes", "100000,1000000", "latency-size suite: keyspace sizes (add 10000000 on a big box)")
+		outDir       = fs.String("out", filepath.Join(root, "benchmarks", "results"), "directory for <date>-<host>.json/.svg/.txt and latest.*")
+		quick        = fs.Bool("quick", false, "smoke run: 1 round of 3 s, workloads getset-32B-p1, set-32B-p16, ceiling-p1")
+		list         = fs.Bool("list", false, "list the throughput workloads and exit")
+		note         = fs.String("note", "", "free text recorded in the results and shown in the tables and chart (\"shared 2-core VM, smoke run\")")
 		variants     = map[string][]string{}
-		render       = flag.String("render", "", "re-render the tables and the SVG chart of a results JSON file (no run)")
+		render       = fs.String("render", "", "re-render the tables and the SVG chart of a results JSON file (no run)")
 	)
-	flag.Func("darner-variant", "also run darner with extra flags as server darner-NAME, e.g. -darner-variant 'epoll=--force_epoll' (repeatable); ratios darner/darner-NAME are reported",
+	fs.Func("darner-variant", "also run darner with extra flags as server darner-NAME, e.g. -darner-variant 'epoll=--force_epoll' (repeatable); ratios darner/darner-NAME are reported",
 		func(v string) error {
 			name, args, ok := strings.Cut(v, "=")
 			if !ok || name == "" || strings.ContainsAny(name, " /") {
@@ -122,14 +122,21 @@ func run(argv []string) int {
 			variants[harness.Darner+"-"+name] = strings.Fields(args)
 			return nil
 		})
-	if err := flag.Parse(argv); err != nil {
+	if err := fs.Parse(argv); err != nil {
 		return 2
 	}
 	if *render != "" {
 		return renderResults(*render)
 	}
-	if *quick {
-		*rounds, *duration = 1, 3*time.Second
+	if *quick { // presets for what the command line leaves unset
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["rounds"] {
+			*rounds = 1
+		}
+		if !set["duration"] {
+			*duration = 3 * time.Second
+		}
 		if *workloads == "all" {
 			*workloads = "getset-32B-p1,set-32B-p16,ceiling-p1"
 		}
