@@ -362,3 +362,26 @@ func TestRandomKey(t *testing.T) {
 		t.Fatalf("RandomKey returned only %d distinct keys of 1001", len(seen))
 	}
 }
+
+// The keys of one shard (hash bits 48..63 in one range) still spread over
+// the whole table: the table uses bits 0..47 only.
+func TestOneShardsKeysSpread(t *testing.T) {
+	db := newTestDB(t)
+	n := 0
+	for i := 0; n < 50_000; i++ {
+		k := []byte("key:" + strconv.Itoa(i))
+		if ShardOf(k, 8) != 3 {
+			continue
+		}
+		db.Set(k, []byte("v"), 0, 0, t0)
+		n++
+	}
+	load := float64(n) / float64(db.segments*bucketsPerSegment*slotsPerBucket)
+	if load < 0.5 {
+		t.Fatalf("load factor %.2f with one shard's keys (%d keys, %d segments)", load, n, db.segments)
+	}
+	t.Logf("one shard's 50k keys: %d segments, load factor %.2f", db.segments, load)
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
