@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -86,7 +87,7 @@ func run(argv []string) int {
 		defDarner = filepath.Join(root, "bin", "darner")
 	}
 	var (
-		darnerBin    = fs.String("darner", defDarner, "darner binary (env DARNER_BIN; build it with `make build`)")
+		darnerBin    = fs.String("darner", defDarner, "darner binary (env DARNER_BIN; make build builds it)")
 		darnerArgs   = fs.String("darner-args", "", "extra darner flags, space-separated (e.g. \"--force_epoll\")")
 		redisBin     = fs.String("redis-server", lookPath("redis-server"), "redis-server binary")
 		redisArgs    = fs.String("redis-args", "", "extra redis-server arguments, space-separated (e.g. \"--io-threads 4\")")
@@ -123,6 +124,9 @@ func run(argv []string) int {
 			return nil
 		})
 	if err := fs.Parse(argv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if *render != "" {
