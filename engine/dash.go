@@ -628,12 +628,9 @@ func (db *DB) adjustTTL(seg *segment, old, s uint64) {
 // Flush deletes every key, freeing their records and objects. It is
 // O(keys) on the calling shard.
 func (db *DB) Flush() {
-	seen := map[*segment]bool{}
-	for _, seg := range db.dir {
-		if seen[seg] {
-			continue
-		}
-		seen[seg] = true
+	for i := 0; i < len(db.dir); {
+		seg := db.dir[i]
+		i += 1 << (db.depth - seg.depth) // the segment's run of entries
 		for bi := range seg.b {
 			b := &seg.b[bi]
 			for m := b.busy; m != 0; m &= m - 1 {

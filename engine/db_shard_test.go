@@ -68,3 +68,25 @@ func TestShardTickExpires(t *testing.T) {
 		t.Fatalf("UsedBytes %d with only empty tables", s.UsedBytes())
 	}
 }
+
+func TestShardEvict(t *testing.T) {
+	s := NewShard(ShardConfig{NumDBs: 4, Node: -1})
+	defer s.Close()
+	for db := 0; db < 4; db += 2 {
+		for i := 0; i < 2000; i++ {
+			s.DBs[db].Set([]byte{byte(i), byte(i >> 8)}, make([]byte, 100), 0, 0, t0)
+		}
+	}
+	before := s.UsedBytes()
+	freed := s.Evict(100_000, t0)
+	if freed < 100_000 || before-s.UsedBytes() < 90_000 {
+		t.Fatalf("Evict freed %d, UsedBytes fell by %d", freed, before-s.UsedBytes())
+	}
+	if s.DBs[0].Len() == 2000 || s.DBs[2].Len() == 2000 {
+		t.Fatalf("eviction took from one database only: %d and %d keys left", s.DBs[0].Len(), s.DBs[2].Len())
+	}
+	s.Evict(1<<40, t0)
+	if s.Keys() != 0 {
+		t.Fatalf("%d keys left after evicting everything", s.Keys())
+	}
+}

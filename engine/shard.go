@@ -14,6 +14,7 @@ type Shard struct {
 	Objects *ObjectStore // large collections (EncObject values)
 
 	expireDB int // the database the next Tick's expiry sweep starts with
+	evictDB  int // the database Evict takes its next key from
 }
 
 // ShardConfig configures a new shard.
@@ -72,6 +73,35 @@ func (s *Shard) Keys() int64 {
 		n += db.Len()
 	}
 	return n
+}
+
+// Evict deletes keys (DB.EvictOne, round robin over the databases that
+// have keys) until at least bytes were freed or the shard is empty; it
+// returns the bytes freed. For --cache_mode when UsedBytes exceeds the
+// shard's share of --maxmemory.
+func (s *Shard) Evict(bytes int64, nowMs int64) int64 {
+	var freed int64
+	for freed < bytes {
+		progress := false
+		for range s.DBs {
+			db := s.DBs[s.evictDB]
+			s.evictDB++
+			if s.evictDB == len(s.DBs) {
+				s.evictDB = 0
+			}
+			if f, ok := db.EvictOne(nowMs); ok {
+				freed += f
+				progress = true
+				if freed >= bytes {
+					break
+				}
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	return freed
 }
 
 // Close releases the shard's off-heap memory. The shard and every view
