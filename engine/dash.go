@@ -175,6 +175,9 @@ func (db *DB) ExpiresLen() int64 { return db.expires }
 func (db *DB) newSegment() *segment {
 	s := db.arena.allocSegment()
 	s.minExp = math.MaxInt64
+	for i := range s.b {
+		s.b[i].version = db.version // born after any running snapshot began
+	}
 	return s
 }
 
@@ -367,7 +370,6 @@ func (db *DB) split(seg *segment) {
 	ns.depth = seg.depth
 	for bi := range seg.b {
 		b, nbk := &seg.b[bi], &ns.b[bi]
-		nbk.version = db.version
 		b.version = db.version
 		for m := b.busy; m != 0; m &= m - 1 {
 			i := bits.TrailingZeros16(m)
