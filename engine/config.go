@@ -77,6 +77,7 @@ var params = []param{
 	pMaxMemory:              {name: "maxmemory", kind: kindMemory, min: 0, max: longMax, def: constDef("0")},
 	pMaxMemoryPolicy:        {name: "maxmemory-policy", kind: kindEnum, enum: maxmemoryPolicies, def: constDef("noeviction")},
 	pMaxMemorySamples:       {name: "maxmemory-samples", kind: kindInt, min: 1, max: intMax, def: constDef("5")},
+	pMaxMemoryTenacity:      {name: "maxmemory-eviction-tenacity", kind: kindInt, min: 0, max: 100, def: constDef("10")},
 	pHz:                     {name: "hz", kind: kindInt, min: 0, max: intMax, apply: clampHz, def: constDef("10")},
 	pDynamicHz:              {name: "dynamic-hz", kind: kindBool, def: constDef("yes")},
 	pDatabases:              {name: "databases", kind: kindInt, immutable: true, def: func(s *Server) string { return strconv.Itoa(s.NumDBs) }},
@@ -135,6 +136,7 @@ const (
 	pMaxMemory = iota
 	pMaxMemoryPolicy
 	pMaxMemorySamples
+	pMaxMemoryTenacity
 	pHz
 	pDynamicHz
 	pDatabases
@@ -391,8 +393,9 @@ func (c *Config) Set(pairs ...string) error {
 		if params[pi].refuse != "" {
 			return setFailed(name, params[pi].refuse)
 		}
-		for _, prev := range idx {
-			if prev == pi {
+		// Redis refuses the same name twice, but not a name and its alias.
+		for j := 0; j < i; j += 2 {
+			if strings.EqualFold(pairs[j], name) {
 				return setFailed(name, "duplicate parameter")
 			}
 		}

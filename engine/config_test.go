@@ -85,7 +85,9 @@ func TestConfigGetSet(t *testing.T) {
 	// Aliases set the same value.
 	f("+OK\r\n", "CONFIG", "SET", "lua-time-limit", "100")
 	f(resp("*2", "$20", "busy-reply-threshold", "$3", "100"), "CONFIG", "GET", "busy-reply-threshold")
-	f(failed("hash-max-listpack-entries", "duplicate parameter"), "CONFIG", "SET", "hash-max-ziplist-entries", "1", "hash-max-listpack-entries", "2")
+	f(failed("HZ", "duplicate parameter"), "CONFIG", "SET", "hz", "1", "HZ", "2")
+	f("+OK\r\n", "CONFIG", "SET", "hash-max-ziplist-entries", "1", "hash-max-listpack-entries", "2")
+	f(resp("*2", "$24", "hash-max-ziplist-entries", "$1", "2"), "CONFIG", "GET", "hash-max-ziplist-entries")
 
 	// Special formats.
 	f("+OK\r\n", "CONFIG", "SET", "notify-keyspace-events", "KEA")
