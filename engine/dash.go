@@ -91,8 +91,11 @@ type DBConfig struct {
 //
 // Ownership: a DB belongs to its shard's thread; nothing in it locks. Views
 // it returns (Value.Bytes, keys passed to callbacks) alias arena memory and
-// stay valid until the next mutation of any DB sharing the arena. Callbacks
-// (Scan, ForEachInBucket) must not mutate the DB.
+// stay valid until the next mutation of any DB sharing the arena. Precisely:
+// a view of key k is invalidated only by a change to k itself (overwrite,
+// delete, deadline change, expiry, eviction, Flush), so an MGET may hold the
+// views of several keys while it reads them. Callbacks (Scan,
+// ForEachInBucket) must not mutate the DB.
 //
 // Times are unix milliseconds; a deadline <= now is expired. Every call that
 // finds an expired key treats it as absent (and deletes it where it may).
