@@ -1,43 +1,35 @@
 package ring_test
 
 import (
+	"bufio"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/darnerdb/darner/ring"
 )
 
-// dialOnShard opens raw connections until one lands on shard want.
+// dialOnShard opens a raw connection on shard want.
 func dialOnShard(b *testing.B, srv *ring.Server, want int) *rawConn {
 	b.Helper()
-	for i := 0; i < 64; i++ {
-		before := ring.ShardAccepts(srv)
-		r := dial(b, srv)
-		r.send(cmd("PING"))
-		if got := r.line(); got != "+PONG" {
-			b.Fatalf("PING: %q", got)
-		}
-		after := ring.ShardAccepts(srv)
-		if after[want] > before[want] {
-			return r
-		}
-		r.c.Close()
+	c, err := connOnShard(srv, want)
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.Fatalf("no connection landed on shard %d", want)
-	return nil
+	b.Cleanup(func() { c.Close() })
+	return &rawConn{t: b, c: c, r: bufio.NewReader(c)}
 }
 
 // BenchmarkGET measures one unpipelined GET round trip through the real
 // loops from a raw client on shard 0: "local" reads a key shard 0 owns,
 // "hop" one shard 1 owns (coordinator → SPSC → shard 1 → SPSC → back; shard
 // 1 is idle between requests, so each hop also pays its eventfd wake-up).
-// The difference is the cost of a hop. "pipe16" sends 16 GETs of shard-1
+// The difference is the cost of a hop. Shards are unpinned unless
+// DARNER_TEST_PIN=1 (see start). "pipe16" sends 16 GETs of shard-1
 // keys per write, squashed into one hop.
 func BenchmarkGET(b *testing.B) {
 	for _, be := range backends() {
-		srv := start(b, ring.Config{Shards: 2, ForceEpoll: be == "epoll", NoPin: os.Getenv("DARNER_BENCH_NOPIN") != ""})
+		srv := start(b, ring.Config{Shards: 2, ForceEpoll: be == "epoll"})
 		r := dialOnShard(b, srv, 0)
 		for _, sh := range []int{0, 1} {
 			r.send(cmd("SET", keyOn(sh, 2), "value"))
