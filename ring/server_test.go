@@ -752,3 +752,54 @@ func TestInputLimits(t *testing.T) {
 		alive(t, srv)
 	})
 }
+
+// TestSteadyStateAllocs: once warm, serving pipelined GET/SET (through
+// squashed hops when there are two shards) allocates nothing per command
+// in the server. The raw client below allocates nothing per round either,
+// so the process-wide malloc count is the server's.
+func TestSteadyStateAllocs(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		c, err := connOnShard(srv, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var req []byte
+		var want []byte
+		for i := 0; i < 32; i++ {
+			k := keyOn(i%cfg.Shards, cfg.Shards) + fmt.Sprint(i)
+			req = append(req, cmd("SET", k, "value-0123456789")...)
+			req = append(req, cmd("GET", k)...)
+			want = append(want, "+OK\r\n$16\r\nvalue-0123456789\r\n"...)
+		}
+		buf := make([]byte, len(want))
+		round := func() {
+			if _, err := c.Write(req); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, buf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 200; i++ { // warm up: keys, buffers, hop pools
+			round()
+		}
+		if !bytes.Equal(buf, want) {
+			t.Fatalf("replies: %q", buf)
+		}
+		const rounds = 500
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := 0; i < rounds; i++ {
+			round()
+		}
+		runtime.ReadMemStats(&after)
+		perCmd := float64(after.Mallocs-before.Mallocs) / (rounds * 64)
+		t.Logf("%.4f allocations per command", perCmd)
+		if perCmd > 0.05 {
+			t.Fatalf("%.4f allocations per command in steady state, want ~0", perCmd)
+		}
+	})
+}
