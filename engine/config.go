@@ -18,14 +18,21 @@ import (
 // sees half of a multi-parameter CONFIG SET. Writers serialise on a mutex;
 // CONFIG SET runs on the coordinator, never in a hot path.
 //
+// Initial values: Redis's defaults, except databases, port, requirepass
+// and io-threads (the shard count), which come from the Server; the
+// wiring should pass its other start-up flags (--hz, --maxclients,
+// --bind, --maxmemory, --dir, ...) through SetStartup before the shards
+// start, so that CONFIG GET reports them.
+//
 // What takes effect: the typed getters (MaxMemory, Hz, Timeout, ...) are
 // for the code that consumes each setting; a value changes behaviour only
 // once that code reads it through Config instead of its start-up copy.
 // Today every parameter is stored and reported; none is consumed yet (the
 // shard tick, eviction, client timeouts, slowlog and the encodings read
 // their start-up flags or have not been written). Parameters darner cannot
-// change at runtime without lying (port, bind, requirepass, databases,
-// ...) refuse CONFIG SET rather than store a value nothing enforces.
+// change at runtime without lying (port, bind, requirepass) refuse CONFIG
+// SET rather than store a value nothing enforces; immutable (databases,
+// io-threads, ...) and protected (dir, dbfilename) ones answer as Redis.
 
 // paramKind says how a parameter's value is parsed and printed.
 type paramKind uint8
@@ -80,7 +87,7 @@ var params = []param{
 	pMaxMemoryTenacity:      {name: "maxmemory-eviction-tenacity", kind: kindInt, min: 0, max: 100, def: constDef("10")},
 	pHz:                     {name: "hz", kind: kindInt, min: 0, max: intMax, apply: clampHz, def: constDef("10")},
 	pDynamicHz:              {name: "dynamic-hz", kind: kindBool, def: constDef("yes")},
-	pDatabases:              {name: "databases", kind: kindInt, immutable: true, def: func(s *Server) string { return strconv.Itoa(s.NumDBs) }},
+	pDatabases:              {name: "databases", kind: kindInt, min: 1, max: intMax, immutable: true, def: func(s *Server) string { return strconv.Itoa(s.NumDBs) }},
 	pTimeout:                {name: "timeout", kind: kindInt, min: 0, max: intMax, def: constDef("0")},
 	pTCPKeepalive:           {name: "tcp-keepalive", kind: kindInt, min: 0, max: intMax, def: constDef("300")},
 	pSave:                   {name: "save", kind: kindSpecial, check: checkSave, def: constDef("")},
@@ -124,9 +131,9 @@ var params = []param{
 	pLogLevel:               {name: "loglevel", kind: kindEnum, enum: []string{"debug", "verbose", "notice", "warning"}, def: constDef("notice")},
 	pLogfile:                {name: "logfile", kind: kindString, immutable: true, def: constDef("")},
 	pDaemonize:              {name: "daemonize", kind: kindBool, immutable: true, def: constDef("no")},
-	pIOThreads:              {name: "io-threads", kind: kindInt, immutable: true, def: func(s *Server) string { return strconv.Itoa(max(s.NumShards, 1)) }},
+	pIOThreads:              {name: "io-threads", kind: kindInt, min: 1, max: 128, immutable: true, def: func(s *Server) string { return strconv.Itoa(max(s.NumShards, 1)) }},
 	pClusterEnabled:         {name: "cluster-enabled", kind: kindBool, immutable: true, def: constDef("no")},
-	pTCPBacklog:             {name: "tcp-backlog", kind: kindInt, immutable: true, def: constDef("511")},
+	pTCPBacklog:             {name: "tcp-backlog", kind: kindInt, min: 0, max: intMax, immutable: true, def: constDef("511")},
 	pUnixSocket:             {name: "unixsocket", kind: kindString, immutable: true, def: constDef("")},
 	pReplicaReadOnly:        {name: "replica-read-only", alias: "slave-read-only", kind: kindBool, def: constDef("yes")},
 	pMaxMemoryClients:       {name: "maxmemory-clients", kind: kindMemory, min: 0, max: longMax, def: constDef("0")},
@@ -376,7 +383,15 @@ func setFailed(name, reason string) *SetError {
 
 // Set applies name/value pairs all or nothing, as CONFIG SET does: every
 // pair is validated first; on any error nothing changes.
-func (c *Config) Set(pairs ...string) error {
+func (c *Config) Set(pairs ...string) error { return c.set(false, pairs) }
+
+// SetStartup is Set for start-up flags (--hz, --maxclients, --bind,
+// --maxmemory, --dir, ...): it also sets parameters CONFIG SET may not
+// change (immutable, protected or refused ones), with the same value
+// formats. Call it before the shards start.
+func (c *Config) SetStartup(pairs ...string) error { return c.set(true, pairs) }
+
+func (c *Config) set(startup bool, pairs []string) error {
 	if len(pairs)%2 != 0 {
 		return &SetError{"ERR syntax error"}
 	}
@@ -387,10 +402,10 @@ func (c *Config) Set(pairs ...string) error {
 		if !ok {
 			return &SetError{"ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'"}
 		}
-		if params[pi].immutable {
+		if params[pi].immutable && !startup {
 			return setFailed(name, "can't set immutable config")
 		}
-		if params[pi].refuse != "" {
+		if params[pi].refuse != "" && !startup {
 			return setFailed(name, params[pi].refuse)
 		}
 		// Redis refuses the same name twice, but not a name and its alias.
@@ -406,7 +421,11 @@ func (c *Config) Set(pairs ...string) error {
 	next := *c.load()
 	for k, pi := range idx {
 		name, v := pairs[2*k], pairs[2*k+1]
-		s, n, err := params[pi].parse(v)
+		p := params[pi]
+		if startup && p.kind == kindString {
+			p.check = nil // start-up strings (dir, bind) are taken as given
+		}
+		s, n, err := p.parse(v)
 		if err != "" {
 			return setFailed(name, err)
 		}

@@ -186,6 +186,24 @@ func itoa(n int64) string {
 	}
 }
 
+func TestConfigSetStartup(t *testing.T) {
+	cfg := NewConfig(&Server{NumDBs: 16})
+	if err := cfg.SetStartup("databases", "4", "bind", "127.0.0.1 ::1", "dir", "/var/lib/darner", "hz", "100", "maxmemory", "2gb"); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"databases": "4", "bind": "127.0.0.1 ::1", "dir": "/var/lib/darner", "hz": "100", "maxmemory": "2147483648"} {
+		if got, _ := cfg.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if err := cfg.SetStartup("hz", "fast"); err == nil || !strings.Contains(err.Error(), "argument couldn't be parsed into an integer") {
+		t.Errorf("SetStartup hz fast: %v", err)
+	}
+	if err := cfg.Set("databases", "2"); err == nil {
+		t.Error("CONFIG SET changed databases after start-up")
+	}
+}
+
 func TestServerConfigLazyInitRace(t *testing.T) {
 	srv := &Server{NumDBs: 8}
 	var wg sync.WaitGroup
