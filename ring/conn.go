@@ -17,10 +17,10 @@ const (
 	inShrinkOver = 256 << 10 // an idle input buffer larger than this shrinks back
 	minRecv      = 4 << 10   // never post a recv smaller than this
 	outShrink    = 1 << 20   // an output buffer larger than this is dropped once sent
-	// outHigh is the backpressure limit: a connection whose unsent output
-	// exceeds it is neither read nor parsed until it drains below outLow.
-	outHigh = 64 << 20
-	outLow  = outHigh / 2
+	// defaultOutputLimit is Config.OutputLimit's default: a connection
+	// whose unsent output exceeds it is neither read nor parsed until it
+	// drains below half of it.
+	defaultOutputLimit = 64 << 20
 )
 
 // conn is one client connection. It lives in its coordinator shard's slab
@@ -248,7 +248,7 @@ func (s *shard) onSend(c *conn, res int32) {
 	if len(c.out) > 0 || c.closeAfterFlush {
 		s.markDirty(c)
 	}
-	if c.outBlocked && c.pending() < outLow {
+	if c.outBlocked && c.pending() < s.srv.cfg.OutputLimit/2 {
 		c.outBlocked = false
 		s.markReady(c)
 	}
@@ -329,7 +329,7 @@ func (s *shard) markReady(c *conn) {
 // output is over the backpressure limit.
 func (s *shard) process(c *conn) {
 	for !c.closing && !c.closeAfterFlush && c.waiting == 0 && c.start < c.end {
-		if c.pending() > outHigh {
+		if c.pending() > s.srv.cfg.OutputLimit {
 			c.outBlocked = true
 			break
 		}

@@ -50,6 +50,10 @@ type Config struct {
 	// QueryBufferLimit is client-query-buffer-limit (default 1 GB): a
 	// client with more unparsed input is closed.
 	QueryBufferLimit int64
+	// OutputLimit is the output backpressure threshold in bytes (default
+	// 64 MB): a connection with more unsent replies is neither read nor
+	// parsed until they drain below half of it.
+	OutputLimit int
 	// NoPin leaves shard threads unpinned (still locked to their OS
 	// threads). For hosts where the shards must share CPUs with other busy
 	// processes: a pinned thread cannot move off a busy CPU and waits for
@@ -110,6 +114,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.QueryBufferLimit <= 0 {
 		cfg.QueryBufferLimit = 1 << 30
+	}
+	if cfg.OutputLimit <= 0 {
+		cfg.OutputLimit = defaultOutputLimit
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

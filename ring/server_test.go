@@ -803,3 +803,101 @@ func TestSteadyStateAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestOutputBackpressure: a client that pipelines far more reply bytes than
+// the output limit before reading gets every reply, in order.
+func TestOutputBackpressure(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		cfg.OutputLimit = 256 << 10
+		srv := start(t, cfg)
+		r := dial(t, srv)
+		val := strings.Repeat("v", 100<<10)
+		keys := []string{keyOn(0, cfg.Shards), keyOn(cfg.Shards-1, cfg.Shards)}
+		for _, k := range keys {
+			r.send(cmd("SET", k, val))
+			if got := r.line(); got != "+OK" {
+				t.Fatalf("SET: %q", got)
+			}
+		}
+		const n = 200 // 20 MB of replies
+		var req strings.Builder
+		for i := 0; i < n; i++ {
+			req.WriteString(cmd("GET", keys[i%2]))
+			req.WriteString(cmd("ECHO", strconv.Itoa(i)))
+		}
+		go func() { _, _ = r.c.Write([]byte(req.String())) }()
+		time.Sleep(200 * time.Millisecond) // let the server hit the limit
+		for i := 0; i < n; i++ {
+			if got := r.line(); got != "$102400" {
+				t.Fatalf("reply %d: %q", i, got)
+			}
+			if got := r.line(); got != val {
+				t.Fatalf("reply %d: %d bytes", i, len(got))
+			}
+			if got := r.line() + r.line(); got != "$"+strconv.Itoa(len(strconv.Itoa(i)))+strconv.Itoa(i) {
+				t.Fatalf("ECHO %d: %q", i, got)
+			}
+		}
+	})
+}
+
+// TestSessionAcrossHops: SELECT, AUTH and HELLO 3 change the session on the
+// coordinator; commands squashed into hops after them see the new db and
+// protocol.
+func TestSessionAcrossHops(t *testing.T) {
+	forEach(t, []int{1, 4}, func(t *testing.T, cfg ring.Config) {
+		cfg.RequirePass = "pw"
+		srv := start(t, cfg)
+		r := dial(t, srv)
+		var req strings.Builder
+		req.WriteString(cmd("GET", "a"))
+		req.WriteString(cmd("AUTH", "pw"))
+		for i := 0; i < 8; i++ {
+			req.WriteString(cmd("SET", fmt.Sprint("s", i), "db0"))
+		}
+		req.WriteString(cmd("SELECT", "1"))
+		for i := 0; i < 8; i++ {
+			req.WriteString(cmd("GET", fmt.Sprint("s", i)))
+			req.WriteString(cmd("SET", fmt.Sprint("s", i), "db1"))
+		}
+		req.WriteString(cmd("SELECT", "0"))
+		for i := 0; i < 8; i++ {
+			req.WriteString(cmd("GET", fmt.Sprint("s", i)))
+		}
+		r.send(req.String())
+		want := []string{"-NOAUTH Authentication required.", "+OK"}
+		for i := 0; i < 8; i++ {
+			want = append(want, "+OK")
+		}
+		want = append(want, "+OK")
+		for i := 0; i < 8; i++ {
+			want = append(want, "$-1", "+OK")
+		}
+		want = append(want, "+OK")
+		for i := 0; i < 8; i++ {
+			want = append(want, "$3", "db0")
+		}
+		for i, w := range want {
+			if got := r.line(); got != w {
+				t.Fatalf("reply line %d: %q, want %q", i, got, w)
+			}
+		}
+		// RESP3: a missing key is "_" when the hop carries resp3.
+		r.send(cmd("HELLO", "3"))
+		if got := r.line(); got != "%7" {
+			t.Fatalf("HELLO 3: %q", got)
+		}
+		for r.line() != "*0" { // the map ends with "modules" → empty array
+		}
+		var get strings.Builder
+		for i := 0; i < 8; i++ {
+			get.WriteString(cmd("GET", fmt.Sprint("missing", i)))
+		}
+		r.send(get.String())
+		for i := 0; i < 8; i++ {
+			if got := r.line(); got != "_" {
+				t.Fatalf("RESP3 GET missing %d: %q", i, got)
+			}
+		}
+	})
+}
