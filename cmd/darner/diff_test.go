@@ -45,7 +45,11 @@ func TestDiffRedis(t *testing.T) {
 	want := map[key][]*rawReply{}
 	for _, s := range run {
 		for _, resp3 := range passes(s) {
-			r := startRedis(t, redisBin)
+			var extra []string
+			if s.pass != "" {
+				extra = []string{"--requirepass", s.pass}
+			}
+			r := startRedis(t, redisBin, extra...)
 			reps, err := runScript(r.addr(), s, resp3)
 			if err != nil {
 				t.Fatalf("%s against redis-server: %v", s.name, err)
@@ -60,7 +64,7 @@ func TestDiffRedis(t *testing.T) {
 				for _, s := range run {
 					t.Run(strings.TrimSuffix(s.name, ".txt"), func(t *testing.T) {
 						for _, resp3 := range passes(s) {
-							p := startDarner(t, backend, "--proactor_threads", strconv.Itoa(shards))
+							p := startDarnerFor(t, backend, shards, s)
 							got, err := runScript(p.addr(), s, resp3)
 							if err != nil {
 								t.Fatalf("%s against darner: %v", s.name, err)
@@ -127,15 +131,15 @@ func TestDiffScriptFormat(t *testing.T) {
 			t.Errorf("splitArgs(%q) accepted", bad)
 		}
 	}
-	s, err := parseDiffScript("x.txt", []byte("@pending @resp3\n# c\n\n~sorted ~type KEYS *\nPING\n"))
+	s, err := parseDiffScript("x.txt", []byte("@pending @resp3\n@requirepass pw\n# c\n\n~sorted ~type KEYS *\nPING\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.pending || !s.resp3 || len(s.cases) != 2 || !s.cases[0].markers["~sorted"] || !s.cases[0].markers["~type"] ||
-		s.cases[0].args[0] != "KEYS" || s.cases[0].line != 4 || s.cases[1].line != 5 {
+	if !s.pending || !s.resp3 || s.pass != "pw" || len(s.cases) != 2 || !s.cases[0].markers["~sorted"] || !s.cases[0].markers["~type"] ||
+		s.cases[0].args[0] != "KEYS" || s.cases[0].line != 5 || s.cases[1].line != 6 {
 		t.Errorf("parsed %+v", s)
 	}
-	for _, bad := range []string{"PING\n@pending\n", "~nosuch PING\n", "@nosuch\n", "~sorted\n"} {
+	for _, bad := range []string{"PING\n@pending\n", "~nosuch PING\n", "@nosuch\n", "~sorted\n", "@requirepass\n"} {
 		if _, err := parseDiffScript("x.txt", []byte(bad)); err == nil {
 			t.Errorf("parseDiffScript(%q) accepted", bad)
 		}

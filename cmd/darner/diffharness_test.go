@@ -25,7 +25,9 @@ import (
 //
 //	@pending            first lines: directives. @pending = run only with
 //	@resp3              DARNER_DIFF_PENDING=1; @resp3 = run a second pass
-//	                    after HELLO 3.
+//	@requirepass pw     after HELLO 3; @requirepass = start both servers
+//	                    with --requirepass pw (the connection starts
+//	                    unauthenticated; a RESP3 pass uses HELLO 3 AUTH).
 //	# comment           blank lines and #-lines are ignored
 //	SET k "a b\n"       arguments split as redis-cli does ("..." with \n,
 //	                    \r, \t, \xHH escapes; '...' with \')
@@ -44,6 +46,7 @@ type diffScript struct {
 	name    string
 	pending bool
 	resp3   bool
+	pass    string // @requirepass: both servers start with --requirepass pass
 	cases   []diffCase
 }
 
@@ -71,12 +74,19 @@ func parseDiffScript(name string, src []byte) (*diffScript, error) {
 			if !directives {
 				return nil, fmt.Errorf("%s:%d: directive %q after the first command", name, ln, line)
 			}
-			for _, d := range strings.Fields(line) {
-				switch d {
+			fields := strings.Fields(line)
+			for k := 0; k < len(fields); k++ {
+				switch d := fields[k]; d {
 				case "@pending":
 					s.pending = true
 				case "@resp3":
 					s.resp3 = true
+				case "@requirepass":
+					if k+1 >= len(fields) {
+						return nil, fmt.Errorf("%s:%d: @requirepass needs a password", name, ln)
+					}
+					k++
+					s.pass = fields[k]
 				default:
 					return nil, fmt.Errorf("%s:%d: unknown directive %q", name, ln, d)
 				}
@@ -309,7 +319,11 @@ func runScript(addr string, s *diffScript, resp3 bool) ([]*rawReply, error) {
 			return err
 		}
 		if resp3 {
-			rep, err := rc.do([]string{"HELLO", "3"})
+			hello := []string{"HELLO", "3"}
+			if s.pass != "" {
+				hello = append(hello, "AUTH", "default", s.pass)
+			}
+			rep, err := rc.do(hello)
 			if err != nil {
 				return err
 			}
@@ -412,15 +426,28 @@ func redisServerPath(t *testing.T) string {
 	return path
 }
 
+// serverUp reports whether a server answers PING (PONG, or NOAUTH when
+// it wants a password).
+func serverUp(addr string) bool {
+	rc, err := dialRESP(addr)
+	if err != nil {
+		return false
+	}
+	defer rc.close()
+	rep, err := rc.do([]string{"PING"})
+	return err == nil && (string(rep.raw) == "+PONG\r\n" || strings.HasPrefix(string(rep.raw), "-NOAUTH"))
+}
+
 // startRedis starts redis-server on a free loopback port without
 // persistence, in a temporary directory, and stops it when the test ends.
-func startRedis(t *testing.T, bin string) *redisProc {
+func startRedis(t *testing.T, bin string, extra ...string) *redisProc {
 	t.Helper()
 	port := freePort(t)
 	dir := t.TempDir()
 	p := &redisProc{port: port, out: &strings.Builder{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--daemonize", "no", "--loglevel", "warning")
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--daemonize", "no", "--loglevel", "warning"}, extra...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -437,12 +464,8 @@ func startRedis(t *testing.T, bin string) *redisProc {
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if rc, err := dialRESP(p.addr()); err == nil {
-			rep, err := rc.do([]string{"PING"})
-			rc.close()
-			if err == nil && string(rep.raw) == "+PONG\r\n" {
-				return p
-			}
+		if serverUp(p.addr()) {
+			return p
 		}
 		select {
 		case err := <-p.done:
@@ -476,4 +499,39 @@ func loadDiffScripts(t *testing.T) []*diffScript {
 		out = append(out, s)
 	}
 	return out
+}
+
+// startDarnerFor starts darner for a script: like startDarner (same
+// binary, loopback, free port, SIGTERM at the end), plus the script's
+// --requirepass, and ready once PING answers PONG or NOAUTH.
+func startDarnerFor(t *testing.T, backend string, shards int, s *diffScript) *proc {
+	t.Helper()
+	if s.pass == "" {
+		return startDarner(t, backend, "--proactor_threads", strconv.Itoa(shards))
+	}
+	port := freePort(t)
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--proactor_threads", strconv.Itoa(shards), "--requirepass", s.pass}
+	if backend == "epoll" {
+		args = append(args, "--force_epoll")
+	}
+	p := &proc{cmd: exec.Command(darnerBin, args...), port: port, stderr: &strings.Builder{}, done: make(chan error, 1)}
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.stop(t) })
+	deadline := time.Now().Add(10 * time.Second)
+	for !serverUp(p.addr()) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("darner exited early: %v\n%s", err, p.stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("darner did not answer PING within 10s\n%s", p.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return p
 }
