@@ -238,7 +238,8 @@ type MCParser struct {
 	// are not 0), so the same values fit. 0 means DefaultMCMaxItemSize.
 	MaxItemSize int
 	// MaxGetLine bounds a get/gets/gat/gats line; 0 means
-	// DefaultMCMaxGetLine. A longer line closes the connection.
+	// DefaultMCMaxGetLine. A longer line closes the connection. It only
+	// matters above MCMaxLineLen: shorter lines are always accepted.
 	MaxGetLine int
 	// StrictKeys refuses keys holding control characters (bytes below
 	// 0x20 and 0x7f) with "CLIENT_ERROR bad command line format", as
