@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // The COMMAND command: introspection of the command table in Redis 7's
@@ -176,37 +177,45 @@ var groupCategory = map[string]string{
 // Redis's order: those implied by its flags (write, read, admin+dangerous,
 // pubsub, fast or slow, blocking), by its Group, and listed in ACL.
 func (cmd *Command) ACLCategories() []string {
-	has := map[string]bool{}
+	var has uint32
+	set := func(cat string) {
+		for i, c := range aclCategories {
+			if c == cat {
+				has |= 1 << i
+			}
+		}
+	}
 	if cmd.Flags&FlagWrite != 0 {
-		has["write"] = true
+		set("write")
 	}
 	if cmd.Flags&FlagReadonly != 0 && cmd.Group != "scripting" {
-		has["read"] = true
+		set("read")
 	}
 	if cmd.Flags&FlagAdmin != 0 {
-		has["admin"], has["dangerous"] = true, true
+		set("admin")
+		set("dangerous")
 	}
 	if cmd.Flags&FlagPubSub != 0 {
-		has["pubsub"] = true
+		set("pubsub")
 	}
 	if cmd.Flags&FlagFast != 0 {
-		has["fast"] = true
+		set("fast")
 	}
 	if cmd.Flags&FlagBlocking != 0 {
-		has["blocking"] = true
+		set("blocking")
 	}
 	if g := groupCategory[cmd.Group]; g != "" {
-		has[g] = true
+		set(g)
 	}
 	for _, a := range strings.Fields(cmd.ACL) {
-		has[strings.TrimPrefix(strings.ToLower(a), "@")] = true
+		set(strings.TrimPrefix(strings.ToLower(a), "@"))
 	}
-	if !has["fast"] {
-		has["slow"] = true
+	if cmd.Flags&FlagFast == 0 && !strings.Contains(cmd.ACL, "@fast") {
+		set("slow")
 	}
-	out := make([]string, 0, len(has))
-	for _, c := range aclCategories {
-		if has[c] {
+	out := make([]string, 0, 4)
+	for i, c := range aclCategories {
+		if has&(1<<i) != 0 {
 			out = append(out, c)
 		}
 	}
@@ -324,12 +333,32 @@ func writeCommandInfo(c *Ctx, cmd *Command) {
 	}
 }
 
+// allInfoCache holds the encoded reply of COMMAND (every command), per
+// protocol: the table is immutable after init, so it is built once (by
+// whichever shard asks first; a race only builds it twice) and then copied.
+var allInfoCache [2]atomic.Pointer[cachedReply]
+
+type cachedReply struct {
+	n   int // len(commands) it was built for
+	buf []byte
+}
+
 func writeAllCommandInfo(c *Ctx) {
+	slot := &allInfoCache[0]
+	if c.W.Resp3 {
+		slot = &allInfoCache[1]
+	}
+	if r := slot.Load(); r != nil && r.n == len(commands) {
+		c.W.Buf = append(c.W.Buf, r.buf...)
+		return
+	}
+	start := len(c.W.Buf)
 	all := sortedCommands()
 	c.W.ArrayLen(len(all))
 	for _, cmd := range all {
 		writeCommandInfo(c, cmd)
 	}
+	slot.Store(&cachedReply{n: len(commands), buf: append([]byte(nil), c.W.Buf[start:]...)})
 }
 
 func cmdCommandCount(c *Ctx, args [][]byte) { c.W.Int(int64(len(commands))) }

@@ -234,3 +234,18 @@ func TestSubcommandLookup(t *testing.T) {
 		t.Error("lookupFull finds a command that does not exist")
 	}
 }
+
+// BenchmarkCommandAll is the cost of a full COMMAND reply (cluster clients
+// send it once per connection pool at start-up).
+func BenchmarkCommandAll(b *testing.B) {
+	srv := testServer()
+	w := &proto.Writer{}
+	c := &Ctx{Server: srv, W: w, Sess: &Session{}}
+	cmd := Lookup([]byte("command"))
+	args := [][]byte{[]byte("COMMAND")}
+	for b.Loop() {
+		w.Buf = w.Buf[:0]
+		cmd.Run(c, args)
+	}
+	b.SetBytes(int64(len(w.Buf)))
+}

@@ -222,3 +222,27 @@ func TestServerConfigLazyInitRace(t *testing.T) {
 		t.Errorf("databases = %s, want 8", v)
 	}
 }
+
+// BenchmarkConfigRead is the cost a shard pays to read a setting (one
+// atomic load and an index).
+func BenchmarkConfigRead(b *testing.B) {
+	cfg := NewConfig(&Server{NumDBs: 16})
+	var sum int64
+	for b.Loop() {
+		sum += cfg.MaxMemory() + int64(cfg.Hz())
+	}
+	if sum < 0 {
+		b.Fatal(sum)
+	}
+}
+
+// BenchmarkConfigSet is one CONFIG SET of two parameters (copy, validate,
+// swap).
+func BenchmarkConfigSet(b *testing.B) {
+	cfg := NewConfig(&Server{NumDBs: 16})
+	for b.Loop() {
+		if err := cfg.Set("hz", "100", "maxmemory", "1gb"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
