@@ -74,6 +74,10 @@ type conn struct {
 	batchOpen  bool
 	batchBytes int
 	waiting    int // hops sent and not yet back
+	// runMax adapts the squashed run length to the reply sizes seen: a
+	// hop's replies are not bounded by the output limit while it runs, so
+	// runs that came back with big replies make the next ones shorter.
+	runMax int
 }
 
 var pageSize = os.Getpagesize()
@@ -153,6 +157,7 @@ func (s *shard) accepted(fd int) {
 	c.in = in
 	c.parser = proto.Parser{MaxBulkLen: s.srv.cfg.MaxBulkLen}
 	c.sess = engine.Session{ID: s.srv.nextID.Add(1)}
+	c.runMax = maxHopCmds
 	s.nconns++
 	s.postRecv(c)
 }
@@ -379,7 +384,7 @@ func (s *shard) process(c *conn) {
 			s.runInline(c, cmd, args, false)
 			continue
 		}
-		if c.batchOpen && (len(c.order) >= maxHopCmds || c.batchBytes >= maxHopBytes) {
+		if c.batchOpen && (len(c.order) >= c.runMax || c.batchBytes >= maxHopBytes) {
 			break
 		}
 		c.start += n
@@ -556,10 +561,17 @@ func (s *shard) batchSend(c *conn) {
 // assemble appends the run's replies in command order and recycles its
 // hops.
 func (s *shard) assemble(c *conn) {
+	before := len(c.out)
 	if !c.closing {
 		for _, t := range c.order {
 			c.out = append(c.out, c.hops[t].nextReply()...)
 		}
+	}
+	switch size := len(c.out) - before; {
+	case size > s.srv.cfg.OutputLimit/4:
+		c.runMax = max(c.runMax/8, 1)
+	case size < s.srv.cfg.OutputLimit/64 && c.runMax < maxHopCmds:
+		c.runMax = min(c.runMax*2, maxHopCmds)
 	}
 	for t, h := range c.hops {
 		if h != nil {

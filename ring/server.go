@@ -374,7 +374,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			for _, sh := range s.shards {
 				sh.kick()
 			}
-			<-finished
+			select {
+			case <-finished:
+			case <-time.After(30 * time.Second):
+				// A shard is stuck (a failed peer holds its hops): give
+				// up on it rather than hang the caller.
+				s.stopErr = fmt.Errorf("ring: shards did not stop after the forced close: %w", ctx.Err())
+				return
+			}
 		}
 		s.closeFDs()
 	})

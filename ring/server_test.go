@@ -901,3 +901,39 @@ func TestSessionAcrossHops(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownForced: a client that never reads its replies cannot hold
+// Shutdown past its context; the connection is then closed at once.
+func TestShutdownForced(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b, func(t *testing.T) {
+			fds := countFDs(t)
+			srv, err := ring.NewServer(ring.Config{Shards: 2, ForceEpoll: b == "epoll", Bind: []string{"127.0.0.1"}, Logger: quietLog, NoPin: true, OutputLimit: 4 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			c, err := connOnShard(srv, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &rawConn{t: t, c: c, r: bufio.NewReader(c)}
+			k := keyOn(0, 2)
+			r.send(cmd("SET", k, strings.Repeat("x", 1<<20)))
+			if got := r.line(); got != "+OK" {
+				t.Fatalf("SET: %q", got)
+			}
+			r.send(strings.Repeat(cmd("GET", k), 200)) // 200 MB of replies, never read
+			time.Sleep(100 * time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != context.DeadlineExceeded {
+				t.Fatalf("Shutdown with a stuck client: %v, want %v", err, context.DeadlineExceeded)
+			}
+			r.c.Close()
+			waitFor(t, "fds to return", func() bool { return countFDs(t) <= fds })
+		})
+	}
+}

@@ -226,7 +226,13 @@ func (s *shard) run(ready chan<- error) {
 	}
 	ready <- nil
 	if err := s.loop(); err != nil {
-		s.log.Error("shard loop failed", "shard", s.id, "err", err)
+		// A poller failure is fatal for this shard; count it as done so
+		// that the other shards' shutdown does not wait for it.
+		s.log.Error("shard loop failed; the shard stopped", "shard", s.id, "err", err)
+		if s.stopState < 2 {
+			s.stopState = 2
+			s.srv.done.Add(1)
+		}
 	}
 	s.teardown()
 }
