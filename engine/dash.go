@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"unsafe"
@@ -444,6 +445,11 @@ func (db *DB) expiredSlot(s uint64, now int64) bool {
 
 func (db *DB) valueOf(s uint64) Value {
 	_, v := recParts(db.rec(s), s&slotTTL != 0)
+	return slotValue(s, v)
+}
+
+// slotValue is the Value of slot s whose record's value bytes are v.
+func slotValue(s uint64, v []byte) Value {
 	val := Value{Type: ValueType(s>>slotTypeShift) & 15, Enc: Encoding(s >> slotEncShift)}
 	switch val.Enc {
 	case EncInt:
@@ -466,15 +472,21 @@ func (db *DB) Get(key []byte, now int64) (Value, bool) {
 	}
 	b := &seg.b[bi]
 	s := b.slots[si]
-	if db.expiredSlot(s, now) {
-		db.removeSlot(seg, bi, si)
-		db.Stats.Expired++
-		return Value{}, false
+	rec := db.rec(s)
+	klen, vlen, off := recHeader(rec)
+	if s&slotTTL != 0 {
+		if int64(binary.LittleEndian.Uint64(rec[off:])) <= now {
+			db.removeSlot(seg, bi, si)
+			db.Stats.Expired++
+			return Value{}, false
+		}
+		off += 8
 	}
 	if s&slotHot == 0 {
 		b.slots[si] = s | slotHot
 	}
-	return db.valueOf(s), true
+	off += klen
+	return slotValue(s, rec[off:off+vlen:off+vlen]), true
 }
 
 // Exists reports whether key is present and not expired.
