@@ -6,7 +6,7 @@ import "math/bits"
 //
 // UsedBytes is exact for what the DB owns: the arena bytes of its records
 // (each rounded to its size class; large values to their page-rounded
-// mapping), its segments (segmentBytes each, what the Go heap charges), its
+// mapping), its segments (segmentBytes each, in the arena's slabs), its
 // directory, and the bytes the families report for their EncObject values.
 // The arena's free lists and unused chunk tails are the shard's, not a
 // DB's: see Arena.Stats.
