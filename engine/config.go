@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 )
 
@@ -15,8 +14,9 @@ import (
 // names, aliases, value formats and bounds. Their current values live in an
 // immutable snapshot that CONFIG SET replaces atomically (copy, change,
 // swap): a shard thread reading a value does one atomic load and never
-// sees half of a multi-parameter CONFIG SET. Writers serialise on a mutex;
-// CONFIG SET runs on the coordinator, never in a hot path.
+// sees half of a multi-parameter CONFIG SET. Writers never block either
+// (shard threads must not): a CONFIG SET that loses a compare-and-swap to
+// a concurrent one re-applies its pairs on the newer snapshot.
 //
 // Initial values: Redis's defaults, except databases, port, requirepass
 // and io-threads (the shard count), which come from the Server; the
@@ -227,7 +227,6 @@ type configSnapshot struct {
 // CONFIG GET) are safe from any goroutine or shard thread, lock-free; a
 // returned string stays valid forever (snapshots are never mutated).
 type Config struct {
-	mu   sync.Mutex // serialises writers (Set)
 	snap atomic.Pointer[configSnapshot]
 }
 
@@ -416,9 +415,23 @@ func (c *Config) set(startup bool, pairs []string) error {
 		}
 		idx = append(idx, pi)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	next := *c.load()
+	for {
+		cur := c.load()
+		next, err := c.apply(cur, startup, pairs, idx)
+		if err != nil {
+			return err
+		}
+		if c.snap.CompareAndSwap(cur, next) {
+			return nil
+		}
+		// Another CONFIG SET won the race: apply ours on top of its values.
+	}
+}
+
+// apply returns a copy of cur with the pairs (whose params indexes are idx)
+// applied, or the first value error.
+func (c *Config) apply(cur *configSnapshot, startup bool, pairs []string, idx []int) (*configSnapshot, error) {
+	next := *cur
 	for k, pi := range idx {
 		name, v := pairs[2*k], pairs[2*k+1]
 		p := params[pi]
@@ -427,12 +440,11 @@ func (c *Config) set(startup bool, pairs []string) error {
 		}
 		s, n, err := p.parse(v)
 		if err != "" {
-			return setFailed(name, err)
+			return nil, setFailed(name, err)
 		}
 		next.strs[pi], next.ints[pi] = s, n
 	}
-	c.snap.Store(&next)
-	return nil
+	return &next, nil
 }
 
 // parse validates v for p and returns its canonical text and numeric form,

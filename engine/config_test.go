@@ -246,3 +246,26 @@ func BenchmarkConfigSet(b *testing.B) {
 		}
 	}
 }
+
+// TestConfigConcurrentSets checks that concurrent CONFIG SETs of different
+// parameters never lose each other's values (compare-and-swap retries).
+func TestConfigConcurrentSets(t *testing.T) {
+	cfg := NewConfig(&Server{NumDBs: 16})
+	var wg sync.WaitGroup
+	for _, name := range []string{"timeout", "slowlog-max-len"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int64(1); i <= 300; i++ {
+				if err := cfg.Set(name, itoa(i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if cfg.Timeout() != 300 || cfg.SlowlogMaxLen() != 300 {
+		t.Errorf("lost update: timeout %d slowlog-max-len %d", cfg.Timeout(), cfg.SlowlogMaxLen())
+	}
+}
