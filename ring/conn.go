@@ -562,7 +562,13 @@ func (s *shard) batchSend(c *conn) {
 // hops.
 func (s *shard) assemble(c *conn) {
 	before := len(c.out)
-	if !c.closing {
+	if len(c.order) == 1 && len(c.out) == 0 && !c.closing {
+		// One command, nothing before it: take the hop's reply buffer as
+		// the output instead of copying it (a 100 MB GET is not copied
+		// again; the hop keeps our empty buffer).
+		h := c.hops[c.order[0]]
+		c.out, h.reply = h.reply, c.out[:0]
+	} else if !c.closing {
 		for _, t := range c.order {
 			c.out = append(c.out, c.hops[t].nextReply()...)
 		}
