@@ -13,8 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hopRingCap is the capacity of each shard-to-shard SPSC ring.
-const hopRingCap = 1024
+// hopRingCap is the capacity of each shard-to-shard SPSC ring (a variable
+// so that a test can make rings tiny and exercise the outboxes).
+var hopRingCap = 1024
 
 // outboxRetryNs is how long a shard with hops waiting for ring room sleeps
 // at most before retrying (the target does not signal freed room).
