@@ -38,8 +38,8 @@ var uringFlagSets = []struct {
 // uringAvailable reports whether io_uring can be used on this host, with the
 // reason when it cannot: io_uring_disabled, a kernel older than 5.19
 // (multishot accept, EXT_ARG waits), or a failing io_uring_setup (ENOSYS,
-// EPERM under seccomp/containers). It creates and destroys a small probe
-// ring on the calling thread.
+// EPERM under seccomp/containers, ENOMEM under a small memlock limit). It
+// creates and destroys a probe ring on the calling thread.
 func uringAvailable() (bool, string) {
 	if b, err := os.ReadFile("/proc/sys/kernel/io_uring_disabled"); err == nil {
 		if v := strings.TrimSpace(string(b)); v == "2" {
@@ -49,8 +49,10 @@ func uringAvailable() (bool, string) {
 	if ok, err := giouring.CheckKernelVersion(5, 19, 0); err == nil && !ok {
 		return false, "kernel older than 5.19"
 	}
+	// The probe ring has the real size: on kernels before 5.12 ring memory
+	// counts against RLIMIT_MEMLOCK, which a small ring would pass.
 	r := giouring.NewRing()
-	if err := r.QueueInit(8, 0); err != nil {
+	if err := r.QueueInit(uringEntries, 0); err != nil {
 		return false, "io_uring_setup: " + err.Error()
 	}
 	r.QueueExit()
