@@ -211,15 +211,24 @@ func (s *shard) onRecv(c *conn, res int32) {
 		s.maybeFree(c)
 		return
 	}
-	if res <= 0 {
-		if res == -int32(unix.ECANCELED) && c.draining {
-			s.process(c)
-			return
-		}
+	if res <= 0 && !(res == -int32(unix.ECANCELED) && c.draining) {
 		s.closeConn(c)
 		return
 	}
-	c.end += int(res)
+	if res > 0 {
+		c.end += int(res)
+	}
+	if c.draining {
+		// Shutdown: the recv is not posted again, so take what the client
+		// has already sent (non-blocking) and finish those commands too.
+		for c.end < len(c.in) {
+			n, err := unix.Read(c.fd, c.in[c.end:])
+			if err != nil || n <= 0 {
+				break
+			}
+			c.end += n
+		}
+	}
 	if int64(c.end-c.start) > s.srv.cfg.QueryBufferLimit {
 		s.log.Warn("closing client that reached max query buffer length", "id", c.sess.ID, "qbuf", c.end-c.start)
 		s.closeConn(c)
