@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -937,4 +938,67 @@ func TestShutdownForced(t *testing.T) {
 			waitFor(t, "fds to return", func() bool { return countFDs(t) <= fds })
 		})
 	}
+}
+
+// TestPipelineModel sends seeded random pipelines (SET/GET/DEL on a small
+// key space, SELECT, PING, unknown commands) over several connections and
+// checks every reply against a Go map model: squashed runs, run breaks and
+// db changes must keep Redis's per-connection order.
+func TestPipelineModel(t *testing.T) {
+	forEach(t, []int{1, 4}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		rng := rand.New(rand.NewPCG(1, uint64(cfg.Shards)))
+		model := map[string]string{} // "db:key" → value; one connection at a time
+		for conn := 0; conn < 6; conn++ {
+			r := dial(t, srv)
+			db := 0
+			for batch := 0; batch < 20; batch++ {
+				var req strings.Builder
+				var want []string
+				for i := rng.IntN(200) + 1; i > 0; i-- {
+					k := fmt.Sprint("m", rng.IntN(40))
+					mk := fmt.Sprint(db, ":", k)
+					switch p := rng.IntN(100); {
+					case p < 40:
+						v := fmt.Sprint("v", rng.IntN(1000))
+						req.WriteString(cmd("SET", k, v))
+						model[mk] = v
+						want = append(want, "+OK")
+					case p < 80:
+						req.WriteString(cmd("GET", k))
+						if v, ok := model[mk]; ok {
+							want = append(want, "$"+strconv.Itoa(len(v)), v)
+						} else {
+							want = append(want, "$-1")
+						}
+					case p < 88:
+						req.WriteString(cmd("DEL", k))
+						if _, ok := model[mk]; ok {
+							delete(model, mk)
+							want = append(want, ":1")
+						} else {
+							want = append(want, ":0")
+						}
+					case p < 93:
+						db = rng.IntN(3)
+						req.WriteString(cmd("SELECT", strconv.Itoa(db)))
+						want = append(want, "+OK")
+					case p < 97:
+						req.WriteString(cmd("PING"))
+						want = append(want, "+PONG")
+					default:
+						req.WriteString(cmd("NOPE", k))
+						want = append(want, "-ERR unknown command 'NOPE', with args beginning with: '"+k+"' ")
+					}
+				}
+				r.send(req.String())
+				for i, w := range want {
+					if got := r.line(); got != w {
+						t.Fatalf("conn %d batch %d line %d: got %q, want %q", conn, batch, i, got, w)
+					}
+				}
+			}
+			r.c.Close()
+		}
+	})
 }
