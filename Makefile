@@ -9,7 +9,7 @@ PORT      ?= 6379
 PKGS      := ./...
 TEST_TIMEOUT ?= 12m
 
-.PHONY: all build run test test-unit test-backends bench fuzz lint clean
+.PHONY: all build run test test-unit test-backends bench bench-go fuzz lint clean
 
 all: build
 
@@ -29,7 +29,12 @@ test-backends:
 	DARNER_TEST_BACKEND=io_uring $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./ring/... ./cmd/...
 	DARNER_TEST_BACKEND=epoll    $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./ring/... ./cmd/...
 
+# darner vs redis-server (and memcached) under the same pinned load; see benchmarks/README.md.
 bench: build
+	scripts/bench.sh $(BENCH_ARGS)
+
+# Go micro-benchmarks (ns/op, allocs/op) of every package.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 FUZZTIME ?= 60s

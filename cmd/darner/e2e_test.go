@@ -173,20 +173,29 @@ func TestShardThreadsPinnedWithOwnRings(t *testing.T) {
 		if len(pinned) < 2 {
 			t.Errorf("want threads pinned to 2 distinct CPUs, got %v", pinned)
 		}
-		rings := 0
-		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-		for _, fd := range fds {
-			target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
-			if target == "anon_inode:[io_uring]" {
-				info, _ := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", pid, fd.Name()))
-				if strings.Contains(string(info), "SqMask") {
-					rings++
-				}
-			}
-		}
 		want := 2
 		if backend == "epoll" {
 			want = 0
+		}
+		// The kernel may skip a ring's fdinfo details while the ring's
+		// owner holds its lock, so a short read is retried a few times.
+		rings := 0
+		for try := 0; try < 20; try++ {
+			rings = 0
+			fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+			for _, fd := range fds {
+				target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+				if target == "anon_inode:[io_uring]" {
+					info, _ := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", pid, fd.Name()))
+					if strings.Contains(string(info), "SqMask") {
+						rings++
+					}
+				}
+			}
+			if rings == want {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		if rings != want {
 			t.Errorf("%s: want %d io_uring instances in fdinfo, got %d", backend, want, rings)
