@@ -462,21 +462,8 @@ func startRedis(t *testing.T, bin string, extra ...string) *redisProc {
 			<-p.done
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if serverUp(p.addr()) {
-			return p
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("redis-server exited early: %v\n%s", err, p.out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer PING within 10s\n%s", p.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitReady(t, "redis-server", p.done, p.out, func() bool { return serverUp(p.addr()) })
+	return p
 }
 
 // loadDiffScripts parses every testdata/diff/*.txt.

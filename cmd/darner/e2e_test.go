@@ -89,27 +89,37 @@ func startDarner(t *testing.T, backend string, args ...string) *proc {
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(func() { p.stop(t) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitReady(t, "darner", p.done, p.stderr, func() bool {
 		c, err := net.DialTimeout("tcp", p.addr(), 200*time.Millisecond)
-		if err == nil {
-			c.SetDeadline(time.Now().Add(2 * time.Second))
-			c.Write([]byte("PING\r\n"))
-			line, err := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if err == nil && line == "+PONG\r\n" {
-				return p
-			}
+		if err != nil {
+			return false
 		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		c.Write([]byte("PING\r\n"))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		return err == nil && line == "+PONG\r\n"
+	})
+	return p
+}
+
+// waitReady polls up until it reports the server ready, failing the test
+// when the process (whose Wait result arrives on done) exits first or when
+// 10 s pass; out is the process's captured output, shown on failure.
+func waitReady(t *testing.T, name string, done chan error, out fmt.Stringer, up func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !up() {
 		select {
-		case err := <-p.done:
-			t.Fatalf("darner exited early: %v\n%s", err, p.stderr)
+		case err := <-done:
+			done <- err // keep the exit status for whoever stops the process
+			t.Fatalf("%s exited early: %v\n%s", name, err, out)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("darner did not answer PING within 10s\n%s", p.stderr)
+			t.Fatalf("%s did not answer PING within 10s\n%s", name, out)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
