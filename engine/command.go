@@ -26,6 +26,9 @@ const (
 	// Session (SELECT, HELLO, CLIENT, QUIT, ...). It always runs on the
 	// coordinator shard, with Ctx.Sess set.
 	FlagConn
+	// FlagGlobal marks a command that runs on every shard as one
+	// transaction (FLUSHALL, SWAPDB, DBSIZE, ...); it needs a Tx planner.
+	FlagGlobal
 )
 
 // Command is one entry of the declarative command table.
@@ -46,6 +49,10 @@ type Command struct {
 	LastKey  int
 	Step     int
 	Run      func(c *Ctx, args [][]byte)
+	// Tx plans the command as a transaction (see tx.go) when its keys span
+	// several shards, or always with FlagGlobal or when Run is nil. Run then
+	// only ever sees keys of the shard it runs on.
+	Tx func(t *Tx, args [][]byte)
 
 	// Introspection (COMMAND INFO/DOCS/LIST, ACL categories). None of these
 	// fields affect dispatch; all are optional.
@@ -131,7 +138,17 @@ func CheckArity(arity, n int) bool {
 
 // KeyPositions calls f for each key argument index of args according to
 // the command's key spec. It does not allocate.
+//
+// Commands with FlagMovableKeys find their keys through their KeySpecs
+// (keynum or keyword specs, as COMMAND GETKEYS does); that path allocates.
 func (cmd *Command) KeyPositions(args [][]byte, f func(i int)) {
+	if cmd.Flags&FlagMovableKeys != 0 && len(cmd.KeySpecs) > 0 {
+		refs, _ := cmd.getKeys(args)
+		for _, r := range refs {
+			f(r.i)
+		}
+		return
+	}
 	if cmd.FirstKey <= 0 {
 		return
 	}

@@ -167,12 +167,11 @@ func cmdHello(c *Ctx, args [][]byte) {
 	c.W.ArrayLen(0)
 }
 
-const errNotInt = "ERR value is not an integer or out of range"
 
 func cmdSelect(c *Ctx, args [][]byte) {
 	n, err := strconv.ParseInt(string(args[1]), 10, 64)
 	if err != nil {
-		c.W.Error(errNotInt)
+		c.W.Error(ErrNotInt)
 		return
 	}
 	if n < 0 || n >= int64(c.Server.NumDBs) {

@@ -426,7 +426,7 @@ func (s *shard) afterProcess(c *conn) {
 func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, errMsg string) {
 	cmd = engine.Lookup(args[0])
 	if cmd == nil {
-		return nil, -1, unknownCommand(args)
+		return nil, -1, engine.ErrUnknownCommand(args)
 	}
 	if !engine.CheckArity(cmd.Arity, len(args)) {
 		return nil, -1, engine.ErrWrongArgs(cmd.Name)
@@ -466,39 +466,6 @@ func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, 
 // commands are refused; the VLL atomicity layer replaces it.
 func crossShard(cmd *engine.Command, args [][]byte) string {
 	return "ERR CROSSSLOT multi-shard commands are not supported yet"
-}
-
-// unknownCommand builds Redis 7's exact text: the name truncated to 128
-// bytes, then each argument quoted and truncated so that the list stays
-// within 128 bytes; CR and LF become spaces.
-func unknownCommand(args [][]byte) string {
-	b := make([]byte, 0, 64)
-	b = append(b, "ERR unknown command '"...)
-	name := args[0]
-	if len(name) > 128 {
-		name = name[:128]
-	}
-	b = append(b, name...)
-	b = append(b, "', with args beginning with: "...)
-	list := 0
-	for _, a := range args[1:] {
-		if list >= 128 {
-			break
-		}
-		if len(a) > 128-list {
-			a = a[:128-list]
-		}
-		b = append(b, '\'')
-		b = append(b, a...)
-		b = append(b, '\'', ' ')
-		list += len(a) + 3
-	}
-	for i, ch := range b {
-		if ch == '\r' || ch == '\n' {
-			b[i] = ' '
-		}
-	}
-	return string(b)
 }
 
 // runInline runs one command on this shard, its reply going straight to
