@@ -102,3 +102,85 @@ func ErrUnknownCommand(args [][]byte) string {
 	}
 	return string(b)
 }
+
+// ArgReader walks a command's arguments and remembers the first error
+// (Dragonfly's CmdArgParser): read everything, then check Err once.
+// A failed read returns a zero value and leaves the first error in place.
+type ArgReader struct {
+	args [][]byte
+	i    int
+	err  string
+}
+
+// NewArgReader reads args starting at index from.
+func NewArgReader(args [][]byte, from int) ArgReader { return ArgReader{args: args, i: from} }
+
+// More reports whether arguments are left.
+func (r *ArgReader) More() bool { return r.i < len(r.args) }
+
+// Left is the number of arguments left.
+func (r *ArgReader) Left() int { return len(r.args) - r.i }
+
+// Peek returns the next argument without consuming it (nil at the end).
+func (r *ArgReader) Peek() []byte {
+	if r.i < len(r.args) {
+		return r.args[r.i]
+	}
+	return nil
+}
+
+// Next consumes the next argument; at the end it records ErrSyntax.
+func (r *ArgReader) Next() []byte {
+	if r.i >= len(r.args) {
+		r.Fail(ErrSyntax)
+		return nil
+	}
+	r.i++
+	return r.args[r.i-1]
+}
+
+// Is consumes the next argument if it equals word (lower case),
+// ignoring case.
+func (r *ArgReader) Is(word string) bool {
+	if r.i < len(r.args) && EqualFold(r.args[r.i], word) {
+		r.i++
+		return true
+	}
+	return false
+}
+
+// Int consumes an integer argument (ErrNotInt when it is not one).
+func (r *ArgReader) Int() int64 {
+	b := r.Next()
+	if b == nil {
+		return 0
+	}
+	n, ok := ParseInt(b)
+	if !ok {
+		r.Fail(ErrNotInt)
+	}
+	return n
+}
+
+// Float consumes a float argument (ErrNotFloat when it is not one).
+func (r *ArgReader) Float() float64 {
+	b := r.Next()
+	if b == nil {
+		return 0
+	}
+	f, ok := ParseFloat(b)
+	if !ok {
+		r.Fail(ErrNotFloat)
+	}
+	return f
+}
+
+// Fail records msg unless an error is already recorded.
+func (r *ArgReader) Fail(msg string) {
+	if r.err == "" {
+		r.err = msg
+	}
+}
+
+// Err is the first error ("" when none).
+func (r *ArgReader) Err() string { return r.err }

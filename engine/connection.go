@@ -167,7 +167,6 @@ func cmdHello(c *Ctx, args [][]byte) {
 	c.W.ArrayLen(0)
 }
 
-
 func cmdSelect(c *Ctx, args [][]byte) {
 	n, err := strconv.ParseInt(string(args[1]), 10, 64)
 	if err != nil {
