@@ -110,6 +110,8 @@ type DB struct {
 	expires   int64 // keys with a deadline
 	dataBytes int64 // arena bytes of this DB's records
 	objBytes  int64 // bytes reported by families for EncObject values
+	// sameObject: the last put re-stored the object the key already had.
+	sameObject bool
 	segments  int64
 
 	version     uint64 // stamped on every bucket change
@@ -435,7 +437,9 @@ func (db *DB) removeSlot(seg *segment, bi, si int) {
 func (db *DB) releaseValue(s uint64) {
 	if Encoding(s>>slotEncShift) == EncObject {
 		_, v := recParts(db.rec(s), s&slotTTL != 0)
-		db.objs.Release(uint32(getInt(v)))
+		h := uint32(getInt(v))
+		db.objBytes -= db.objs.Get(h).MemBytes()
+		db.objs.Release(h)
 	}
 }
 
@@ -538,13 +542,22 @@ func (db *DB) SetBlob(key []byte, t ValueType, blob []byte, expireAt int64, flag
 }
 
 // SetObject makes key refer to object h of the DB's ObjectStore
-// (EncObject). The DB releases h when the key is deleted, expires or is
-// overwritten with another value.
+// (EncObject) and accounts its MemBytes. The DB releases h (and its bytes)
+// when the key is deleted, expires or is overwritten with another value.
+// Never call it with the handle key already has (that would release the
+// Storing the handle key already has keeps the object (to change its TTL
+// flags, say); change a bound object in place and report the size change
+// with AdjustObjectBytes. When the store is refused (NX/XX), the caller
+// still owns h.
 func (db *DB) SetObject(key []byte, t ValueType, h uint32, expireAt int64, flags SetFlags, now int64) (existed, stored bool) {
 	var buf [8]byte
 	k := intBytes(int64(h))
 	putInt(buf[:k], int64(h))
-	return db.put(key, t, EncObject, buf[:k], expireAt, flags, now)
+	existed, stored = db.put(key, t, EncObject, buf[:k], expireAt, flags, now)
+	if stored && !db.sameObject {
+		db.objBytes += db.objs.Get(h).MemBytes()
+	}
+	return existed, stored
 }
 
 func overlaps(a, b []byte) bool {
@@ -557,6 +570,7 @@ func overlaps(a, b []byte) bool {
 
 func (db *DB) put(key []byte, t ValueType, enc Encoding, val []byte, expireAt int64, flags SetFlags, now int64) (existed, stored bool) {
 	h := KeyHash(key)
+	db.sameObject = false
 	seg, bi, si := db.lookup(key, h)
 	if si >= 0 && db.expiredSlot(seg.b[bi].slots[si], now) {
 		db.removeSlot(seg, bi, si)
@@ -595,7 +609,8 @@ func (db *DB) put(key []byte, t ValueType, enc Encoding, val []byte, expireAt in
 			at = recExpire(db.rec(old))
 		}
 	}
-	if Encoding(old>>slotEncShift) == EncObject && !(enc == EncObject && db.valueOf(old).Obj == uint32(getInt(val))) {
+	db.sameObject = Encoding(old>>slotEncShift) == EncObject && enc == EncObject && db.valueOf(old).Obj == uint32(getInt(val))
+	if Encoding(old>>slotEncShift) == EncObject && !db.sameObject {
 		db.releaseValue(old) // replaced by another value: drop the object
 	}
 	db.touch(seg, bi)

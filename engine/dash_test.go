@@ -126,21 +126,24 @@ func TestExpireSemantics(t *testing.T) {
 func TestObjects(t *testing.T) {
 	db := newTestDB(t)
 	objs := db.Objects()
-	h := objs.Put([]int{1, 2, 3})
+	h := objs.Put(&testObject{n: 100})
 	db.SetObject([]byte("l"), TypeList, h, 0, 0, t0)
 	v, ok := db.Get([]byte("l"), t0)
 	if !ok || v.Type != TypeList || v.Enc != EncObject || v.Obj != h {
 		t.Fatalf("GET = %+v %v", v, ok)
 	}
 	db.SetObject([]byte("l"), TypeList, h, 0, 0, t0) // same object again: kept
+	if db.objBytes != 100 {
+		t.Fatalf("object bytes = %d, want 100 (bound once)", db.objBytes)
+	}
 	if objs.Len() != 1 {
 		t.Fatalf("re-storing the same object released it: %d objects", objs.Len())
 	}
 	db.Set([]byte("l"), []byte("now a string"), 0, 0, t0)
-	if objs.Len() != 0 {
+	if objs.Len() != 0 || db.objBytes != 0 {
 		t.Fatalf("overwriting an object did not release it: %d objects", objs.Len())
 	}
-	h2 := objs.Put("x")
+	h2 := objs.Put(&testObject{n: 7})
 	db.SetObject([]byte("m"), TypeSet, h2, t0+1, 0, t0)
 	db.ActiveExpire(t0+1, 1000)
 	if objs.Len() != 0 || db.Len() != 1 {
@@ -385,3 +388,9 @@ func TestOneShardsKeysSpread(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// testObject is an Object of a fixed size.
+type testObject struct{ n int64 }
+
+func (o *testObject) MemBytes() int64 { return o.n }
+func (o *testObject) Clone() Object   { c := *o; return &c }

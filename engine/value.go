@@ -223,25 +223,37 @@ func recSetExpire(rec []byte, at int64) {
 	binary.LittleEndian.PutUint64(rec[off:], uint64(at))
 }
 
-// ObjectStore holds a shard's large collections (EncObject values): real Go
-// structures (quicklists, hash tables, skiplists) that the command families
-// build once a collection outgrows its compact EncBlob form. Keys refer to
-// them by a 32-bit handle, so the dashtable itself stays pointer-free; the
-// objects themselves are ordinary GC-visible Go values, which is acceptable
-// because only big collections live here (few objects, each holding many
-// elements).
+// Object is a large collection held by an ObjectStore (EncObject values):
+// a real Go structure (quicklist, hash table, skiplist) a family builds
+// once a collection outgrows its compact EncBlob form.
+type Object interface {
+	// MemBytes is the memory the object accounts for. The DB adds it when
+	// SetObject binds the object to a key and subtracts it when the key
+	// lets go of it; in between, the family reports every change with
+	// DB.AdjustObjectBytes, so MemBytes and the reported total agree.
+	MemBytes() int64
+	// Clone returns an independent deep copy (COPY, cross-shard moves that
+	// must keep the source).
+	Clone() Object
+}
+
+// ObjectStore holds a shard's large collections (EncObject values). Keys
+// refer to them by a 32-bit handle, so the dashtable itself stays
+// pointer-free; the objects themselves are ordinary GC-visible Go values,
+// which is acceptable because only big collections live here (few
+// objects, each holding many elements).
 //
 // It belongs to one shard thread. Handles are reused after Release.
 type ObjectStore struct {
-	objs []any // index 0 unused
+	objs []Object // index 0 unused
 	free []uint32
 }
 
 // NewObjectStore returns an empty store.
-func NewObjectStore() *ObjectStore { return &ObjectStore{objs: make([]any, 1)} }
+func NewObjectStore() *ObjectStore { return &ObjectStore{objs: make([]Object, 1)} }
 
 // Put stores o and returns its handle (never 0).
-func (s *ObjectStore) Put(o any) uint32 {
+func (s *ObjectStore) Put(o Object) uint32 {
 	if n := len(s.free); n > 0 {
 		h := s.free[n-1]
 		s.free = s.free[:n-1]
@@ -253,10 +265,10 @@ func (s *ObjectStore) Put(o any) uint32 {
 }
 
 // Get returns the object with handle h.
-func (s *ObjectStore) Get(h uint32) any { return s.objs[h] }
+func (s *ObjectStore) Get(h uint32) Object { return s.objs[h] }
 
 // Replace swaps the object behind h (e.g. after converting its encoding).
-func (s *ObjectStore) Replace(h uint32, o any) { s.objs[h] = o }
+func (s *ObjectStore) Replace(h uint32, o Object) { s.objs[h] = o }
 
 // Release drops the object h; the handle may be reused by the next Put.
 func (s *ObjectStore) Release(h uint32) {
