@@ -42,7 +42,10 @@ const (
 // c.W. It must not keep args (they alias the connection's input buffer)
 // nor c beyond its return.
 type Command struct {
-	Name     string // lower case, as COMMAND reports it
+	Name string // lower case, as COMMAND reports it
+	// ID is the command's index in the table, set by register: per-shard
+	// counters are arrays indexed by it.
+	ID       int
 	Arity    int
 	Flags    Flags
 	FirstKey int

@@ -112,7 +112,7 @@ type DB struct {
 	objBytes  int64 // bytes reported by families for EncObject values
 	// sameObject: the last put re-stored the object the key already had.
 	sameObject bool
-	segments  int64
+	segments   int64
 
 	version     uint64 // stamped on every bucket change
 	snapVersion uint64 // buckets older than this are unsaved while a snapshot runs

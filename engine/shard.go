@@ -12,6 +12,7 @@ type Shard struct {
 	DBs     []*DB
 	Arena   *Arena       // keys, values and dashtable segments, off the Go heap
 	Objects *ObjectStore // large collections (EncObject values)
+	Stats   ShardStats   // counters; written by the shard thread only
 
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from

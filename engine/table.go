@@ -5,11 +5,23 @@ package engine
 // own files (strings.go, keys.go, ...) through register in init.
 var commands = map[string]*Command{}
 
+// commandList indexes the table by Command.ID (registration order).
+var commandList []*Command
+
+// CommandByID returns the command with the given ID (see NumCommands).
+func CommandByID(id int) *Command { return commandList[id] }
+
+// NumCommands is the number of registered top-level commands; IDs are
+// 0..NumCommands()-1, so per-command counters can be plain arrays.
+func NumCommands() int { return len(commandList) }
+
 func register(cmds ...*Command) {
 	for _, c := range cmds {
 		if _, dup := commands[c.Name]; dup {
 			panic("engine: command registered twice: " + c.Name)
 		}
+		c.ID = len(commandList)
+		commandList = append(commandList, c)
 		commands[c.Name] = c
 	}
 }

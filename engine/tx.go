@@ -132,6 +132,14 @@ func (t *Tx) SetGlobal() {
 	}
 }
 
+// AllShards involves every shard without locking them (INFO, SCAN-like
+// reads that need per-shard data but no isolation from other commands).
+func (t *Tx) AllShards() {
+	for s := 0; s < t.numShards; s++ {
+		t.addShard(s)
+	}
+}
+
 // Global reports whether the tx locks whole shards.
 func (t *Tx) Global() bool { return t.global }
 
