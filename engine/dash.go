@@ -454,7 +454,7 @@ func (db *DB) valueOf(s uint64) Value {
 
 // slotValue is the Value of slot s whose record's value bytes are v.
 func slotValue(s uint64, v []byte) Value {
-	val := Value{Type: ValueType(s>>slotTypeShift) & 15, Enc: Encoding(s >> slotEncShift)}
+	val := Value{Type: slotType(s), Enc: Encoding(s >> slotEncShift)}
 	switch val.Enc {
 	case EncInt:
 		val.Int = getInt(v)

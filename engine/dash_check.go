@@ -76,7 +76,7 @@ func (db *DB) Check() error {
 						return fmt.Errorf("key %q: deadline %d below its segment's minExp %d", key, at, seg.minExp)
 					}
 				}
-				if Encoding(s>>slotEncShift) > EncObject || ValueType(s>>slotTypeShift)&15 > TypeStream {
+				if Encoding(s>>slotEncShift) > EncObject || slotType(s) > TypeStream {
 					return fmt.Errorf("key %q: bad type/encoding bits %#x", key, s>>slotTypeShift)
 				}
 				data += db.arena.Size(slotHandle(s))

@@ -65,8 +65,9 @@ func (db *DB) rewriteTTL(seg *segment, bi, si int, ttl bool, at int64) {
 	old := b.slots[si]
 	key, val := recParts(db.rec(old), old&slotTTL != 0)
 	oh := slotHandle(old)
-	nh := db.arena.Alloc(recordLen(len(key), len(val), ttl))
+	nh := db.arena.Alloc(recordLen(len(key), len(val), ttl) + mcExtra(old))
 	writeRecord(db.arena.Bytes(nh), key, val, ttl, at)
+	db.mcCarry(old, db.arena.Bytes(nh), ttl) // memcached flags/CAS (dash_mc.go)
 	db.dataBytes += db.arena.Size(nh) - db.arena.Size(oh)
 	db.arena.Free(oh)
 	s := old&^(handleMask|slotTTL) | uint64(nh)

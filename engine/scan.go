@@ -62,7 +62,7 @@ func (db *DB) scanHome(seg *segment, home int, now int64, fn func([]byte, ValueT
 			if slotHome(s) != home || db.expiredSlot(s, now) {
 				continue
 			}
-			fn(db.slotKey(s), ValueType(s>>slotTypeShift)&15)
+			fn(db.slotKey(s), slotType(s))
 			n++
 		}
 	}

@@ -13,6 +13,7 @@ type Shard struct {
 	Arena   *Arena       // keys, values and dashtable segments, off the Go heap
 	Objects *ObjectStore // large collections (EncObject values)
 	Stats   ShardStats   // counters; written by the shard thread only
+	MC      MCShard      // memcached protocol state and counters (memcache.go)
 
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
