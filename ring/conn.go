@@ -55,6 +55,7 @@ type conn struct {
 	pinned *byte // the wbuf array currently pinned
 
 	sess engine.Session
+	mc   *mcConn // memcached connection (memcache.go); nil for RESP
 
 	recvPosted bool
 	sendPosted bool
@@ -126,7 +127,7 @@ func (s *shard) connFor(tok uint64) *conn {
 	return c
 }
 
-func (s *shard) accepted(fd int) {
+func (s *shard) accepted(fd int, memcached bool) {
 	if s.stopState != 0 {
 		_ = unix.Close(fd)
 		return
@@ -134,7 +135,11 @@ func (s *shard) accepted(fd int) {
 	s.accepts.Add(1)
 	if int(s.srv.clients.Add(1)) > s.srv.cfg.MaxClients {
 		s.srv.clients.Add(-1)
-		_, _ = unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		msg := "-ERR max number of clients reached\r\n"
+		if memcached {
+			msg = "SERVER_ERROR Too many open connections\r\n"
+		}
+		_, _ = unix.Write(fd, []byte(msg))
 		_ = unix.Close(fd)
 		return
 	}
@@ -158,6 +163,9 @@ func (s *shard) accepted(fd int) {
 	c.parser = proto.Parser{MaxBulkLen: s.srv.cfg.MaxBulkLen}
 	c.sess = engine.Session{ID: s.srv.nextID.Add(1)}
 	c.runMax = maxHopCmds
+	if memcached {
+		s.acceptedMemcached(c)
+	}
 	s.nconns++
 	s.postRecv(c)
 }
@@ -342,6 +350,10 @@ func (s *shard) markReady(c *conn) {
 // the buffer is exhausted, the connection must wait for hops, or its
 // output is over the backpressure limit.
 func (s *shard) process(c *conn) {
+	if c.mc != nil {
+		s.processMC(c)
+		return
+	}
 	for !c.closing && !c.closeAfterFlush && c.waiting == 0 && c.start < c.end {
 		if c.pending() > s.srv.cfg.OutputLimit {
 			c.outBlocked = true

@@ -59,6 +59,11 @@ type Config struct {
 	// processes: a pinned thread cannot move off a busy CPU and waits for
 	// the scheduler's tick, an unpinned one is woken wherever a CPU is free.
 	NoPin bool
+	// MemcachedPort, when > 0, opens a memcached listener on every shard
+	// (same bind addresses) sharing the keyspace's database 0 (memcache.go).
+	MemcachedPort int
+	// MemcachedMaxItemSize is memcached's -I (default 1 MB).
+	MemcachedMaxItemSize int
 	// Version is reported in engine.Server.Version (INFO).
 	Version string
 	// Logger receives start-up and error logs (default slog.Default()).
@@ -73,6 +78,8 @@ type Server struct {
 	log     *slog.Logger
 	port    int
 	backend string
+	mcPort  int // bound memcached port (0: none)
+	mcFirst int // index of a shard's first memcached listener (0: none)
 	eng     *engine.Server
 	shards  []*shard
 
@@ -148,7 +155,14 @@ func NewServer(cfg Config) (*Server, error) {
 	for i, pl := range plan {
 		s.shards[i] = &shard{id: i, cpu: pl.CPU, node: pl.Node, srv: s, log: s.log, efd: -1}
 	}
+	if cfg.MemcachedMaxItemSize <= 0 {
+		s.cfg.MemcachedMaxItemSize = proto.DefaultMCMaxItemSize
+	}
 	if err := s.bindAll(); err != nil {
+		s.closeFDs()
+		return nil, err
+	}
+	if err := s.bindMemcached(); err != nil {
 		s.closeFDs()
 		return nil, err
 	}

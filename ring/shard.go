@@ -67,6 +67,7 @@ type shard struct {
 
 	ctx    engine.Ctx
 	w      proto.Writer
+	mcReq  engine.MCRequest // memcached parts scratch (memcache.go)
 	events [256]event
 	popped [64]*hop
 	nowMs  int64
@@ -314,7 +315,7 @@ func (s *shard) handle(ev event) {
 		}
 	case opAccept:
 		if ev.res >= 0 {
-			s.accepted(int(ev.res))
+			s.accepted(int(ev.res), s.srv.isMemcachedListener(tokenSlot(ev.tok)))
 		} else if ev.res != -int32(unix.ECANCELED) && ev.res != -int32(unix.EAGAIN) {
 			s.log.Debug("accept failed", "shard", s.id, "errno", unix.Errno(-ev.res))
 		}

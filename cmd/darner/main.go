@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -61,6 +63,8 @@ func newApp() *cli.App {
 			&cli.IntFlag{Name: "hz", Value: 10, Usage: "background tick frequency per shard (active expiry), 1..500", EnvVars: envOf("hz")},
 			&cli.Int64Flag{Name: "proto_max_bulk_len", Value: 512 << 20, Usage: "largest bulk string a client may send, in bytes", EnvVars: envOf("proto_max_bulk_len")},
 			&cli.Int64Flag{Name: "client_query_buffer_limit", Value: 1 << 30, Usage: "largest unparsed input one client may accumulate, in bytes; beyond it the client is closed", EnvVars: envOf("client_query_buffer_limit")},
+			&cli.IntFlag{Name: "memcached_port", Value: 0, Usage: "memcached protocol port (text and meta protocol, sharing database 0 with the Redis API); 0 = off", EnvVars: envOf("memcached_port")},
+			&cli.StringFlag{Name: "memcached_max_item_size", Value: "1m", Usage: "largest memcached item (memcached's -I): bytes, or with a k/m suffix (512k, 1m); 1024 bytes to 1 GB", EnvVars: envOf("memcached_max_item_size")},
 			&cli.BoolFlag{Name: "bench_ok", Usage: "answer every command with +OK (measures the networking ceiling; stores nothing)", EnvVars: envOf("bench_ok")},
 			&cli.StringFlag{Name: "log_level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envOf("log_level")},
 			&cli.BoolFlag{Name: "logtostderr", Value: true, Usage: "log to stderr (darner always does; accepted for Dragonfly compatibility)", EnvVars: envOf("logtostderr")},
@@ -78,6 +82,10 @@ func run(c *cli.Context) error {
 	if hz < 1 || hz > 500 {
 		return fmt.Errorf("--hz must be between 1 and 500, got %d", hz)
 	}
+	itemSize, err := parseItemSize(c.String("memcached_max_item_size"))
+	if err != nil {
+		return fmt.Errorf("--memcached_max_item_size: %w", err)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg := ring.Config{
 		Port:             c.Int("port"),
@@ -93,6 +101,9 @@ func run(c *cli.Context) error {
 		QueryBufferLimit: c.Int64("client_query_buffer_limit"),
 		Logger:           log,
 		Version:          version,
+
+		MemcachedPort:        c.Int("memcached_port"),
+		MemcachedMaxItemSize: itemSize,
 	}
 	// Catch signals before the first client can connect, so a SIGTERM that
 	// arrives right after start-up still shuts down cleanly.
@@ -105,7 +116,7 @@ func run(c *cli.Context) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	log.Info("darner ready", "version", version, "port", srv.Port(), "backend", srv.Backend(), "pid", os.Getpid())
+	log.Info("darner ready", "version", version, "port", srv.Port(), "memcached_port", srv.MemcachedPort(), "backend", srv.Backend(), "pid", os.Getpid())
 
 	s := <-sig
 	log.Info("shutting down", "signal", s.String())
@@ -116,4 +127,28 @@ func run(c *cli.Context) error {
 	}
 	log.Info("bye")
 	return nil
+}
+
+// parseItemSize reads a memcached -I size: a byte count, or a number with a
+// k or m suffix (either case), between 1024 bytes and 1 GB.
+func parseItemSize(s string) (int, error) {
+	mul := int64(1)
+	num := strings.TrimSpace(s)
+	if n := len(num); n > 0 {
+		switch num[n-1] {
+		case 'k', 'K':
+			mul, num = 1<<10, num[:n-1]
+		case 'm', 'M':
+			mul, num = 1<<20, num[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size (bytes, or a number with a k or m suffix)", s)
+	}
+	v *= mul
+	if v < 1024 || v > 1<<30 {
+		return 0, fmt.Errorf("%q is out of range (1024 bytes to 1 GB)", s)
+	}
+	return int(v), nil
 }
