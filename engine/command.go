@@ -120,6 +120,13 @@ type Server struct {
 	StartUnixMs int64
 	Version     string
 
+	// RingStats, set by the event loop before the shards start, returns
+	// shard id's loop counters; INFO and /metrics call it on that shard's
+	// thread (in a tx phase). nil in tests without a ring.
+	RingStats func(id int) RingShardStats
+	// Counters are server-wide atomics (any thread).
+	Counters ServerCounters
+
 	// config holds the runtime parameters (CONFIG GET/SET); see
 	// (*Server).Config in config.go. Safe to read from any shard thread.
 	config atomic.Pointer[Config]

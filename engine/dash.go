@@ -125,6 +125,9 @@ type DB struct {
 	rnd          uint64
 
 	Stats DBStats
+	// shardStats, when the DB belongs to a Shard, receives the keyspace
+	// hits and misses of Get (shard thread only; see ShardStats).
+	shardStats *ShardStats
 }
 
 // DBStats are a DB's event counters.
@@ -472,6 +475,9 @@ func slotValue(s uint64, v []byte) Value {
 func (db *DB) Get(key []byte, now int64) (Value, bool) {
 	seg, bi, si := db.lookup(key, KeyHash(key))
 	if si < 0 {
+		if db.shardStats != nil {
+			db.shardStats.countLookup(false)
+		}
 		return Value{}, false
 	}
 	b := &seg.b[bi]
@@ -482,9 +488,15 @@ func (db *DB) Get(key []byte, now int64) (Value, bool) {
 		if int64(binary.LittleEndian.Uint64(rec[off:])) <= now {
 			db.removeSlot(seg, bi, si)
 			db.Stats.Expired++
+			if db.shardStats != nil {
+				db.shardStats.countLookup(false)
+			}
 			return Value{}, false
 		}
 		off += 8
+	}
+	if db.shardStats != nil {
+		db.shardStats.countLookup(true)
 	}
 	if s&slotHot == 0 {
 		b.slots[si] = s | slotHot

@@ -70,22 +70,27 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 	switch {
 	case cmd == nil:
 		l.w.Error(ErrUnknownCommand(args))
+		l.Shards[0].RecordRejected(nil, l.w.Buf)
 		return l.w.Buf
 	case !CheckArity(cmd.Arity, len(args)):
 		l.w.Error(ErrWrongArgs(cmd.Name))
+		l.Shards[0].RecordRejected(cmd, l.w.Buf)
 		return l.w.Buf
 	case l.Server.RequirePass != "" && !l.Sess.Authed && cmd.Flags&FlagNoAuth == 0:
 		l.w.Error("NOAUTH Authentication required.")
+		l.Shards[0].RecordRejected(cmd, l.w.Buf)
 		return l.w.Buf
 	}
 	now := l.now()
 	if NeedsTx(cmd, args, len(l.Shards)) {
+		start := l.Shards[0].BeginCommand(cmd)
 		t := NewTx(l.Server, len(l.Shards), l.Sess.DB, now, l.Sess.Resp3)
 		if cmd.Flags&FlagConn != 0 {
 			t.Sess = &l.Sess
 		}
 		t.Plan(cmd, args)
 		l.RunTx(t)
+		l.Shards[0].EndCommand(cmd, start, l.w.Buf)
 		return l.w.Buf
 	}
 	target, withSess := 0, false
@@ -94,7 +99,9 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 	} else {
 		cmd.KeyPositions(args, func(i int) { target = ShardOf(args[i], len(l.Shards)) })
 	}
+	start := l.Shards[target].BeginCommand(cmd)
 	l.run(target, now, withSess, func(c *Ctx) { cmd.Run(c, args) })
+	l.Shards[target].EndCommand(cmd, start, l.w.Buf)
 	return l.w.Buf
 }
 

@@ -36,6 +36,7 @@ func NewShard(cfg ShardConfig) *Shard {
 	s.DBs = make([]*DB, cfg.NumDBs)
 	for i := range s.DBs {
 		s.DBs[i] = NewDB(DBConfig{Arena: s.Arena, Objects: s.Objects, Node: cfg.Node})
+		s.DBs[i].shardStats = &s.Stats
 	}
 	return s
 }
@@ -45,6 +46,7 @@ func NewShard(cfg ShardConfig) *Shard {
 // It runs bounded background work: the active expiry sweep of every
 // database with deadlines, each with its DB.ExpireBudget.
 func (s *Shard) Tick(nowMs int64) {
+	s.Stats.sampleOps(nowMs)
 	for range s.DBs {
 		db := s.DBs[s.expireDB]
 		s.expireDB++
