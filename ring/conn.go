@@ -65,6 +65,7 @@ type conn struct {
 	closeAfterFlush bool
 	outBlocked      bool // backpressure: too much unsent output
 	draining        bool // server shutdown: finish parsed work, read no more
+	protoKnown      bool // the first bytes were checked for HTTP (httpProbe)
 	inReady         bool // queued in shard.ready
 	inDirty         bool // queued in shard.dirty
 
@@ -135,6 +136,7 @@ func (s *shard) accepted(fd int, memcached bool) {
 	s.accepts.Add(1)
 	if int(s.srv.clients.Add(1)) > s.srv.cfg.MaxClients {
 		s.srv.clients.Add(-1)
+		s.stats.rejected++
 		msg := "-ERR max number of clients reached\r\n"
 		if memcached {
 			msg = "SERVER_ERROR Too many open connections\r\n"
@@ -225,6 +227,8 @@ func (s *shard) onRecv(c *conn, res int32) {
 	}
 	if res > 0 {
 		c.end += int(res)
+		s.stats.netIn += uint64(res)
+		s.stats.reads++
 	}
 	if c.draining {
 		// Shutdown: the recv is not posted again, so take what the client
@@ -256,6 +260,8 @@ func (s *shard) onSend(c *conn, res int32) {
 		return
 	}
 	c.woff += int(res)
+	s.stats.netOut += uint64(res)
+	s.stats.writes++
 	if c.woff < len(c.wbuf) { // short send: the rest goes now
 		c.sendPosted = true
 		s.p.send(c.fd, c.wbuf[c.woff:], token(opSend, c.slot, c.gen))
@@ -354,6 +360,10 @@ func (s *shard) process(c *conn) {
 		s.processMC(c)
 		return
 	}
+	if !c.protoKnown && s.httpProbe(c) {
+		s.afterProcess(c)
+		return
+	}
 	for !c.closing && !c.closeAfterFlush && c.waiting == 0 && c.start < c.end {
 		if c.pending() > s.srv.cfg.OutputLimit {
 			c.outBlocked = true
@@ -394,7 +404,13 @@ func (s *shard) process(c *conn) {
 			}
 			c.start += n
 			if errMsg != "" {
+				before := len(c.out)
 				c.out = proto.AppendError(c.out, errMsg)
+				s.eng.RecordRejected(cmd, c.out[before:])
+				continue
+			}
+			if cmd.Run == nil {
+				s.startCmdTx(c, cmd, args)
 				continue
 			}
 			s.runInline(c, cmd, args, true)
@@ -441,12 +457,12 @@ func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, 
 		return nil, -1, engine.ErrUnknownCommand(args)
 	}
 	if !engine.CheckArity(cmd.Arity, len(args)) {
-		return nil, -1, engine.ErrWrongArgs(cmd.Name)
+		return cmd, -1, engine.ErrWrongArgs(cmd.Name)
 	}
 	if s.srv.cfg.RequirePass != "" && !c.sess.Authed && cmd.Flags&engine.FlagNoAuth == 0 {
-		return nil, -1, "NOAUTH Authentication required."
+		return cmd, -1, "NOAUTH Authentication required."
 	}
-	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 {
+	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 || cmd.Run == nil {
 		return cmd, -1, ""
 	}
 	n := len(s.srv.shards)
@@ -495,7 +511,10 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	s.w.Buf = c.out
 	s.w.Resp3 = c.sess.Resp3
 	ctx.W = &s.w
+	start := s.eng.BeginCommand(cmd)
+	before := len(s.w.Buf)
 	cmd.Run(ctx, args)
+	s.eng.EndCommand(cmd, start, s.w.Buf[before:])
 	c.out = s.w.Buf
 	s.w.Buf = nil
 	ctx.Sess = nil
@@ -579,6 +598,10 @@ func (s *shard) assemble(c *conn) {
 // hopReturned is called on the origin when one of its hops comes back.
 func (s *shard) hopReturned(h *hop) {
 	s.hopsOut--
+	if h.txr != nil {
+		s.txHopBack(h)
+		return
+	}
 	c := s.conns[h.connSlot]
 	if c.gen != h.connGen || c.waiting == 0 {
 		panic("ring: hop returned to a connection that is not waiting for it")

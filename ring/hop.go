@@ -42,6 +42,11 @@ type hop struct {
 	argv [][]byte
 	// cursor is the origin's read position while assembling replies.
 	cursor int
+
+	// A phase hop (txrun.go) carries no commands: the target runs fn on
+	// its shard, and txr is the origin's tx waiting for it.
+	fn  func(c *engine.Ctx)
+	txr *txRun
 }
 
 // maxHopCmds bounds one hop (and one squashed run), so a huge pipeline is
@@ -60,6 +65,7 @@ func (h *hop) reset() {
 	h.reply = h.reply[:0]
 	h.replyEnd = h.replyEnd[:0]
 	h.cursor = 0
+	h.fn, h.txr = nil, nil
 	// Do not keep a huge buffer from one big command in the pool.
 	if cap(h.args) > 4*maxHopBytes {
 		h.args = nil
@@ -84,6 +90,12 @@ func (h *hop) add(cmd *engine.Command, args [][]byte) {
 func (h *hop) run(ctx *engine.Ctx, w *proto.Writer) {
 	ctx.DB = h.db
 	ctx.Sess = nil
+	if h.fn != nil {
+		ctx.W = nil
+		h.fn(ctx)
+		ctx.W = w
+		return
+	}
 	w.Resp3 = h.resp3
 	w.Buf = h.reply[:0]
 	for i, cmd := range h.cmds {
@@ -102,7 +114,10 @@ func (h *hop) run(ctx *engine.Ctx, w *proto.Writer) {
 			start = h.argEnd[j]
 		}
 		ctx.Close = false
+		t0 := ctx.Shard.BeginCommand(cmd)
+		before := len(w.Buf)
 		cmd.Run(ctx, h.argv)
+		ctx.Shard.EndCommand(cmd, t0, w.Buf[before:])
 		h.replyEnd = append(h.replyEnd, (len(w.Buf)))
 	}
 	h.reply = w.Buf

@@ -197,6 +197,7 @@ func NewServer(cfg Config) (*Server, error) {
 		Port:        s.port,
 		StartUnixMs: time.Now().UnixMilli(),
 		Version:     cfg.Version,
+		RingStats:   s.ringStats,
 	}
 	return s, nil
 }

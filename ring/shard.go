@@ -40,6 +40,8 @@ type shard struct {
 	// shared: accepts counts accepted connections (read by tests and
 	// stats from any goroutine).
 	accepts atomic.Uint64
+	// shared: ext is the inbox for Server.Do (txrun.go).
+	ext extQueue
 
 	// efd is the shard's eventfd (created by NewServer; any thread may
 	// write it).
@@ -71,6 +73,7 @@ type shard struct {
 	events [256]event
 	popped [64]*hop
 	nowMs  int64
+	stats  loopStats // INFO and /metrics counters (txrun.go)
 
 	// shutdown: 0 running, 1 draining connections, 2 done (waiting for
 	// the other shards to be done before tearing down).
@@ -101,6 +104,7 @@ func (s *shard) pushHop(t int, h *hop) {
 	if h.origin == s.id {
 		s.hopsOut++
 	}
+	s.stats.hopsSent++
 	if len(s.outbox[t]) > 0 || !s.out[t].TryPush(h) {
 		s.outbox[t] = append(s.outbox[t], h)
 		return
@@ -169,6 +173,7 @@ func (s *shard) drainInbound() {
 			if n == 0 {
 				break
 			}
+			s.stats.hopsReceived += uint64(n)
 			for _, h := range s.popped[:n] {
 				if h.origin == s.id {
 					s.hopReturned(h)
@@ -274,6 +279,9 @@ func (s *shard) loop() error {
 			s.handle(ev)
 		}
 		s.drainInbound()
+		if s.ext.pending.Load() {
+			s.drainExternal()
+		}
 		for i := 0; i < len(s.ready); i++ {
 			c := s.ready[i]
 			c.inReady = false
