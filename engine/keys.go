@@ -419,9 +419,9 @@ func parseCopy(args [][]byte, srcDB, numDBs int) (copyArgs, string) {
 		case EqualFold(args[j], "replace"):
 			a.replace = true
 		case EqualFold(args[j], "db") && j+1 < len(args):
-			id, ok := parseDBIndex(args[j+1])
-			if !ok {
-				return a, ErrNotInt
+			id, msg := parseDBIndex(args[j+1], "")
+			if msg != "" {
+				return a, msg
 			}
 			if id < 0 || id >= numDBs {
 				return a, ErrInvalidDBIx
@@ -438,14 +438,24 @@ func parseCopy(args [][]byte, srcDB, numDBs int) (copyArgs, string) {
 	return a, ""
 }
 
-// parseDBIndex parses a database number as Redis's getIntFromObject: an
-// integer that fits 32 bits (its range is checked by the caller).
-func parseDBIndex(b []byte) (int, bool) {
+// errIntRange is Redis's getIntFromObjectOrReply text for an integer
+// outside 32 bits.
+const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
+
+// parseDBIndex parses a database number as Redis's getIntFromObjectOrReply
+// (msg "" is its default texts): an integer that fits 32 bits. Its range
+// against the number of databases is the caller's to check.
+func parseDBIndex(b []byte, msg string) (int, string) {
 	n, ok := ParseInt(b)
-	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
-		return 0, false
+	switch {
+	case ok && n >= math.MinInt32 && n <= math.MaxInt32:
+		return int(n), ""
+	case msg != "":
+		return 0, msg
+	case ok:
+		return 0, errIntRange
 	}
-	return int(n), true
+	return 0, ErrNotInt
 }
 
 func cmdCopy(c *Ctx, args [][]byte) {
@@ -503,9 +513,9 @@ func txCopy(t *Tx, args [][]byte) {
 // ---- MOVE ----
 
 func cmdMove(c *Ctx, args [][]byte) {
-	id, ok := parseDBIndex(args[2])
-	if !ok {
-		c.W.Error(ErrNotInt)
+	id, msg := parseDBIndex(args[2], "")
+	if msg != "" {
+		c.W.Error(msg)
 		return
 	}
 	if id < 0 || id >= len(c.Shard.DBs) {
@@ -971,13 +981,11 @@ func txFlush(all bool) func(t *Tx, args [][]byte) {
 
 // parseSwapDB reads SWAPDB's two indexes with Redis's errors.
 func parseSwapDB(args [][]byte, numDBs int) (a, b int, msg string) {
-	a, ok := parseDBIndex(args[1])
-	if !ok {
-		return 0, 0, "ERR invalid first DB index"
+	if a, msg = parseDBIndex(args[1], "ERR invalid first DB index"); msg != "" {
+		return 0, 0, msg
 	}
-	b, ok = parseDBIndex(args[2])
-	if !ok {
-		return 0, 0, "ERR invalid second DB index"
+	if b, msg = parseDBIndex(args[2], "ERR invalid second DB index"); msg != "" {
+		return 0, 0, msg
 	}
 	if a < 0 || a >= numDBs || b < 0 || b >= numDBs {
 		return 0, 0, ErrInvalidDBIx
