@@ -462,7 +462,9 @@ func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, 
 	if s.srv.cfg.RequirePass != "" && !c.sess.Authed && cmd.Flags&engine.FlagNoAuth == 0 {
 		return cmd, -1, "NOAUTH Authentication required."
 	}
-	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 || cmd.Run == nil {
+	// Movable-key commands (LMPOP, ZMPOP, ...) report FirstKey 0 as Redis
+	// does; their keys come from their key specs.
+	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 && cmd.Flags&engine.FlagMovableKeys == 0 || cmd.Run == nil {
 		return cmd, -1, ""
 	}
 	n := len(s.srv.shards)
