@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"math"
 	"strconv"
 	"unsafe"
 )
@@ -799,6 +800,11 @@ func (q *quicklist) remove(x *lpEncoded, count int64) int64 {
 	if limit < 0 {
 		limit = -limit
 	}
+	if count == math.MinInt64 {
+		// Redis negates the count in a C long: it stays negative and
+		// never matches the number removed, so every match goes.
+		limit = 0
+	}
 	var removed int64
 	if count >= 0 {
 		for ni := 0; ni < q.numNodes(); {
@@ -818,9 +824,13 @@ func (q *quicklist) remove(x *lpEncoded, count int64) int64 {
 		return removed
 	}
 	for ni := q.numNodes() - 1; ni >= 0; ni-- {
-		r, _ := q.compactNode(ni, x, limit-removed, true)
+		left := int64(0)
+		if limit > 0 {
+			left = limit - removed
+		}
+		r, _ := q.compactNode(ni, x, left, true)
 		removed += r
-		if removed >= limit {
+		if limit > 0 && removed >= limit {
 			break
 		}
 	}
