@@ -134,7 +134,7 @@ func (s *shard) accepted(fd int, memcached bool) {
 		return
 	}
 	s.accepts.Add(1)
-	if s.srv.clients.Add(1) > s.srv.eng.Config().MaxClients() {
+	if int(s.srv.clients.Add(1)) > s.srv.cfg.MaxClients {
 		s.srv.clients.Add(-1)
 		s.stats.rejected++
 		msg := "-ERR max number of clients reached\r\n"

@@ -199,7 +199,6 @@ func NewServer(cfg Config) (*Server, error) {
 		Version:     cfg.Version,
 		RingStats:   s.ringStats,
 	}
-	s.startupConfig()
 	return s, nil
 }
 

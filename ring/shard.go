@@ -245,7 +245,7 @@ func (s *shard) run(ready chan<- error) {
 }
 
 func (s *shard) loop() error {
-	tickNs := s.tickNs()
+	tickNs := int64(time.Second) / int64(s.srv.cfg.Hz)
 	now := time.Now().UnixNano()
 	nextTick := now + tickNs
 	more := false
@@ -300,7 +300,6 @@ func (s *shard) loop() error {
 		s.dirty = s.dirty[:0]
 		if now >= nextTick {
 			s.eng.Tick(s.nowMs)
-			tickNs = s.tickNs() // CONFIG SET hz takes effect at the next tick
 			nextTick += tickNs
 			if nextTick <= now {
 				nextTick = now + tickNs
