@@ -50,8 +50,8 @@ type zsetTree struct {
 }
 
 const (
-	zLeafCap  = 126 // a zleaf is 1536 bytes, a Go size class
-	zInnerCap = 64
+	zLeafCap    = 126 // a zleaf is 1536 bytes, a Go size class
+	zInnerCap   = 64
 	zLeafBytes  = int64(unsafe.Sizeof(zleaf{}))
 	zInnerBytes = int64(unsafe.Sizeof(zinner{}))
 )
