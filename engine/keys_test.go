@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -508,5 +509,157 @@ func TestKeysAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("%.1f allocs per round", n)
+	}
+}
+
+// withTestCollections registers Elements for lists, sets and zsets that
+// read testObj values (falling back to the real families' ops for their
+// own values), and a stand-in RPUSH when the lists family is absent; the
+// cleanup restores the table.
+func withTestCollections(t *testing.T) {
+	t.Helper()
+	for _, typ := range []ValueType{TypeList, TypeSet, TypeZSet} {
+		saved := typeOps[typ]
+		t.Cleanup(func() { typeOps[typ] = saved })
+		ops := saved
+		ops.Elements = func(sh *Shard, v Value) [][]byte {
+			if v.Enc == EncObject {
+				if o, ok := sh.Objects.Get(v.Obj).(*testObj); ok {
+					out := make([][]byte, len(o.items))
+					for i, s := range o.items {
+						out[i] = []byte(s)
+					}
+					return out
+				}
+			}
+			return saved.Elements(sh, v)
+		}
+		typeOps[typ] = ops
+	}
+	if Lookup([]byte("rpush")) == nil {
+		commands["rpush"] = &Command{Name: "rpush", Arity: -3, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1,
+			Run: func(c *Ctx, args [][]byte) {
+				var items []string
+				for _, a := range args[2:] {
+					items = append(items, string(a))
+				}
+				db := c.Shard.DBs[c.DB]
+				h := db.Objects().Put(&testObj{items: items})
+				db.SetObject(args[1], TypeList, h, 0, 0, c.Now)
+				c.W.Int(int64(len(items)))
+			}}
+		t.Cleanup(func() { delete(commands, "rpush") })
+	}
+}
+
+// listOf reads a list back through the registered Elements.
+func listOf(l *Local, key string, db int) string {
+	sh, d := dbOf(l, key, db)
+	v, ok := d.Get([]byte(key), 0)
+	if !ok {
+		return "<none>"
+	}
+	var out []string
+	for _, e := range OpsOf(v.Type).Elements(sh, v) {
+		out = append(out, string(e))
+	}
+	return strings.Join(out, " ")
+}
+
+// respArray renders a flat RESP2 array of bulks and nulls for comparison.
+func respArray(items ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(items))
+	for _, s := range items {
+		if s == "<nil>" {
+			b.WriteString("$-1\r\n")
+			continue
+		}
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(s), s)
+	}
+	return b.String()
+}
+
+func TestKeysSort(t *testing.T) {
+	withTestCollections(t)
+	for _, n := range shardCounts {
+		t.Run(fmt.Sprint("shards=", n), func(t *testing.T) {
+			now := int64(1_700_000_000_000)
+			l := newKeysLocal(t, n, &now)
+			f := func(want string, args ...string) { t.Helper(); expect(t, l, want, args...) }
+			a := func(args []string, want ...string) { t.Helper(); expect(t, l, respArray(want...), args...) }
+			s := func(args ...string) []string { return args }
+			putObj(l, "l", 0, TypeList, "3", "1", "2", "10")
+			putObj(l, "bad", 0, TypeList, "a", "1", "b")
+			putObj(l, "z", 0, TypeZSet, "x", "y", "z") // ascending score
+			putObj(l, "set", 0, TypeSet, "b", "c", "a")
+			for _, kv := range [][2]string{{"w_3", "1"}, {"w_1", "3"}, {"w_2", "2"}} {
+				f("+OK\r\n", "SET", kv[0], kv[1])
+			}
+			f("+OK\r\n", "SET", "str", "x")
+			a(s("SORT", "l"), "1", "2", "3", "10")
+			a(s("SORT", "l", "DESC"), "10", "3", "2", "1")
+			a(s("SORT", "l", "ALPHA"), "1", "10", "2", "3")
+			a(s("SORT", "l", "LIMIT", "1", "2"), "2", "3")
+			a(s("SORT", "l", "LIMIT", "-5", "2"), "1", "2")
+			a(s("SORT", "l", "LIMIT", "2", "-1"), "3", "10")
+			a(s("SORT", "l", "LIMIT", "10", "2"))
+			a(s("SORT", "l", "LIMIT", "0", "0"))
+			a(s("SORT", "l", "LIMIT", "1", "2", "LIMIT", "0", "1"), "1")
+			a(s("SORT", "l", "BY", "nosort"), "3", "1", "2", "10")
+			a(s("SORT", "l", "BY", "nosort", "DESC"), "10", "2", "1", "3")
+			a(s("SORT", "l", "BY", "nosort", "LIMIT", "1", "2", "DESC"), "2", "1")
+			a(s("SORT", "l", "BY", "nosort", "BY", "w_*"), "3", "1", "2", "10")
+			a(s("SORT", "z", "BY", "nosort", "DESC", "LIMIT", "0", "2"), "z", "y")
+			a(s("SORT", "l", "BY", "w_*"), "10", "3", "2", "1")
+			a(s("SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*"), "10", "<nil>", "3", "1", "2", "2", "1", "3")
+			a(s("SORT", "l", "BY", "w_*", "ALPHA", "DESC"), "1", "2", "3", "10")
+			a(s("SORT", "l", "BY", "w_*->"), "1", "10", "2", "3")
+			a(s("SORT", "l", "GET", "nostar"), "<nil>", "<nil>", "<nil>", "<nil>")
+			a(s("SORT", "bad", "ALPHA"), "1", "a", "b")
+			a(s("SORT", "bad", "BY", "w_*"), "a", "b", "1")
+			a(s("SORT_RO", "l", "LIMIT", "0", "1", "GET", "w_*"), "3")
+			a(s("SORT", "set", "ALPHA"), "a", "b", "c")
+			a(s("SORT", "missing"))
+			f("-ERR One or more scores can't be converted into double\r\n", "SORT", "bad")
+			f("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", "SORT", "str")
+			f("-ERR value is not an integer or out of range\r\n", "SORT", "l", "LIMIT", "a", "b")
+			f("-ERR syntax error\r\n", "SORT", "l", "LIMIT", "1")
+			f("-ERR syntax error\r\n", "SORT_RO", "l", "STORE", "d")
+			f("-ERR syntax error\r\n", "SORT", "l", "foo")
+			// STORE replaces the destination with a list, or deletes it.
+			f("+OK\r\n", "SET", "dst", "old")
+			f(":1\r\n", "EXPIRE", "dst", "100")
+			f(":4\r\n", "SORT", "l", "STORE", "dst")
+			if got := listOf(l, "dst", 0); got != "1 2 3 10" {
+				t.Fatalf("stored %q", got)
+			}
+			f(":-1\r\n", "TTL", "dst")
+			f(":8\r\n", "SORT", "l", "GET", "#", "GET", "w_*", "STORE", "dst2")
+			if got := listOf(l, "dst2", 0); got != "1 3 2 2 3 1 10 " {
+				t.Fatalf("stored %q", got)
+			}
+			f(":3\r\n", "SORT", "set", "BY", "nosort", "STORE", "dst3") // a set is sorted when stored
+			if got := listOf(l, "dst3", 0); got != "a b c" {
+				t.Fatalf("stored %q", got)
+			}
+			f(":0\r\n", "SORT", "missing", "STORE", "dst")
+			f(":0\r\n", "EXISTS", "dst")
+			f("-ERR One or more scores can't be converted into double\r\n", "SORT", "bad", "STORE", "dst2")
+			f(":1\r\n", "EXISTS", "dst2")
+		})
+	}
+}
+
+func TestSortStrtod(t *testing.T) {
+	for in, want := range map[string]float64{"": 0, "1": 1, " 2.5": 2.5, "-3e2": -300, "inf": math.Inf(1), "+7": 7} {
+		if got, ok := strtod([]byte(in)); !ok || got != want {
+			t.Errorf("strtod(%q) = %v, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{" ", "1 ", "nan", "abc", "1e999"} {
+		if _, ok := strtod([]byte(in)); ok {
+			t.Errorf("strtod(%q) accepted", in)
+		}
 	}
 }
