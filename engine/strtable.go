@@ -496,6 +496,7 @@ func hsPackSetCount(b []byte, count int) { b[1], b[2] = byte(count), byte(count>
 // threads are pinned, so the pool's per-P caches keep one per shard.
 type hsScratch struct {
 	buf  []byte
+	ints []int64
 	ents [][]byte
 }
 
