@@ -15,6 +15,11 @@ func CommandByID(id int) *Command { return commandList[id] }
 // 0..NumCommands()-1, so per-command counters can be plain arrays.
 func NumCommands() int { return len(commandList) }
 
+// Register adds commands to the table. It is for tests and embedders that
+// need extra commands; call it before any server starts (the table is
+// read without locks afterwards).
+func Register(cmds ...*Command) { register(cmds...) }
+
 func register(cmds ...*Command) {
 	for _, c := range cmds {
 		if _, dup := commands[c.Name]; dup {

@@ -398,6 +398,16 @@ func (s *shard) process(c *conn) {
 			continue
 		}
 		cmd, target, errMsg := s.route(c, args)
+		if target == targetTx {
+			if c.batchOpen {
+				break // ends the run; starts after its replies are out
+			}
+			c.start += n
+			if !s.startTx(c, cmd, args) {
+				break // the connection waits for the tx
+			}
+			continue
+		}
 		if target < 0 { // a reply from the coordinator: error or FlagConn/keyless command
 			if c.batchOpen {
 				break // ends the run; runs after its replies are out
@@ -409,14 +419,10 @@ func (s *shard) process(c *conn) {
 				s.eng.RecordRejected(cmd, c.out[before:])
 				continue
 			}
-			if cmd.Run == nil {
-				s.startCmdTx(c, cmd, args)
-				continue
-			}
 			s.runInline(c, cmd, args, true)
 			continue
 		}
-		if !c.batchOpen && target == s.id {
+		if !c.batchOpen && target == s.id && s.keysFree(cmd, args) {
 			c.start += n
 			s.runInline(c, cmd, args, false)
 			continue
@@ -448,9 +454,10 @@ func (s *shard) afterProcess(c *conn) {
 }
 
 // route looks the command up and checks it. It returns target >= 0 for a
-// command whose keys all live on shard target, target < 0 for one the
-// coordinator answers itself: errMsg != "" (unknown command, arity, NOAUTH,
-// cross-shard) or a FlagConn/keyless command to run with the session.
+// command whose keys all live on shard target, targetTx for one that runs
+// through the transaction runtime, and target < 0 otherwise: a reply the
+// coordinator answers itself (errMsg != "": unknown command, arity,
+// NOAUTH) or a FlagConn/keyless command to run with the session.
 func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, errMsg string) {
 	cmd = engine.Lookup(args[0])
 	if cmd == nil {
@@ -462,41 +469,30 @@ func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, 
 	if s.srv.cfg.RequirePass != "" && !c.sess.Authed && cmd.Flags&engine.FlagNoAuth == 0 {
 		return cmd, -1, "NOAUTH Authentication required."
 	}
-	// Movable-key commands (LMPOP, ZMPOP, ...) report FirstKey 0 as Redis
-	// does; their keys come from their key specs.
-	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 && cmd.Flags&engine.FlagMovableKeys == 0 || cmd.Run == nil {
+	n := len(s.srv.shards)
+	if cmd.Tx != nil && engine.NeedsTx(cmd, args, n) {
+		return cmd, targetTx, ""
+	}
+	if cmd.Flags&engine.FlagConn != 0 || cmd.FirstKey <= 0 && cmd.Flags&engine.FlagMovableKeys == 0 {
 		return cmd, -1, ""
 	}
-	n := len(s.srv.shards)
 	if n == 1 {
 		return cmd, 0, ""
 	}
 	target = -1
-	cross := false
 	cmd.KeyPositions(args, func(i int) {
-		t := engine.ShardOf(args[i], n)
 		if target < 0 {
-			target = t
-		} else if t != target {
-			cross = true
+			target = engine.ShardOf(args[i], n)
 		}
 	})
-	if cross {
-		return nil, -1, crossShard(cmd, args)
-	}
 	if target < 0 { // a key spec that matched no argument
 		return cmd, -1, ""
 	}
 	return cmd, target, ""
 }
 
-// crossShard answers a command whose keys live on several shards.
-//
-// TODO(transactions issue): this is the single place where multi-shard
-// commands are refused; the VLL atomicity layer replaces it.
-func crossShard(cmd *engine.Command, args [][]byte) string {
-	return "ERR CROSSSLOT multi-shard commands are not supported yet"
-}
+// targetTx is route's target for commands that run as a transaction.
+const targetTx = -2
 
 // runInline runs one command on this shard, its reply going straight to
 // c.out. withSess gives it the session (FlagConn and keyless commands).
@@ -556,11 +552,8 @@ func (s *shard) batchSend(c *conn) {
 			s.pushHop(t, h)
 		}
 	}
-	if h := c.hops[s.id]; h != nil {
-		s.ctx.Shard = s.eng
-		s.ctx.Now = s.nowMs
-		s.ctx.W = &s.w
-		h.run(&s.ctx, &s.w)
+	if h := c.hops[s.id]; h != nil && !s.runHop(h) {
+		c.waiting++ // parked behind a tx; resumeHop completes it
 	}
 	if c.waiting == 0 {
 		s.assemble(c)
@@ -600,10 +593,6 @@ func (s *shard) assemble(c *conn) {
 // hopReturned is called on the origin when one of its hops comes back.
 func (s *shard) hopReturned(h *hop) {
 	s.hopsOut--
-	if h.txr != nil {
-		s.txHopBack(h)
-		return
-	}
 	c := s.conns[h.connSlot]
 	if c.gen != h.connGen || c.waiting == 0 {
 		panic("ring: hop returned to a connection that is not waiting for it")

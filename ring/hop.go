@@ -43,10 +43,13 @@ type hop struct {
 	// cursor is the origin's read position while assembling replies.
 	cursor int
 
-	// A phase hop (txrun.go) carries no commands: the target runs fn on
-	// its shard, and txr is the origin's tx waiting for it.
-	fn  func(c *engine.Ctx)
-	txr *txRun
+	// next is the target's position: commands before it have run. A hop
+	// stopped at a command whose keys a tx holds is parked (entry queued in
+	// the target's LockTable) and resumes there.
+	next   int
+	parked bool
+	away   bool // a local hop that parked: counted in hopsOut until it returns
+	entry  engine.TxEntry
 }
 
 // maxHopCmds bounds one hop (and one squashed run), so a huge pipeline is
@@ -65,7 +68,10 @@ func (h *hop) reset() {
 	h.reply = h.reply[:0]
 	h.replyEnd = h.replyEnd[:0]
 	h.cursor = 0
-	h.fn, h.txr = nil, nil
+	h.next = 0
+	h.parked = false
+	h.away = false
+	h.entry.Payload = nil
 	// Do not keep a huge buffer from one big command in the pool.
 	if cap(h.args) > 4*maxHopBytes {
 		h.args = nil
@@ -85,44 +91,42 @@ func (h *hop) add(cmd *engine.Command, args [][]byte) {
 	}
 }
 
-// run executes every command on shard sh (the target's thread) and
-// records the replies.
-func (h *hop) run(ctx *engine.Ctx, w *proto.Writer) {
+// argsOf rebuilds command i's arguments into h.argv (target side).
+func (h *hop) argsOf(i int) (*engine.Command, [][]byte) {
+	first := h.argFirst[i]
+	last := len(h.argEnd)
+	if i+1 < len(h.cmds) {
+		last = h.argFirst[i+1]
+	}
+	h.argv = h.argv[:0]
+	start := 0
+	if first > 0 {
+		start = h.argEnd[first-1]
+	}
+	for j := first; j < last; j++ {
+		h.argv = append(h.argv, h.args[start:h.argEnd[j]:h.argEnd[j]])
+		start = h.argEnd[j]
+	}
+	return h.cmds[i], h.argv
+}
+
+// runOne runs command h.next, whose arguments argsOf put in h.argv, on the
+// target shard and records its reply.
+func (h *hop) runOne(ctx *engine.Ctx, w *proto.Writer) {
+	cmd := h.cmds[h.next]
 	ctx.DB = h.db
 	ctx.Sess = nil
-	if h.fn != nil {
-		ctx.W = nil
-		h.fn(ctx)
-		ctx.W = w
-		return
-	}
+	ctx.Close = false
 	w.Resp3 = h.resp3
-	w.Buf = h.reply[:0]
-	for i, cmd := range h.cmds {
-		first := h.argFirst[i]
-		last := len(h.argEnd)
-		if i+1 < len(h.cmds) {
-			last = h.argFirst[i+1]
-		}
-		h.argv = h.argv[:0]
-		start := 0
-		if first > 0 {
-			start = h.argEnd[first-1]
-		}
-		for j := first; j < last; j++ {
-			h.argv = append(h.argv, h.args[start:h.argEnd[j]:h.argEnd[j]])
-			start = h.argEnd[j]
-		}
-		ctx.Close = false
-		t0 := ctx.Shard.BeginCommand(cmd)
-		before := len(w.Buf)
-		cmd.Run(ctx, h.argv)
-		ctx.Shard.EndCommand(cmd, t0, w.Buf[before:])
-		h.replyEnd = append(h.replyEnd, (len(w.Buf)))
-	}
+	w.Buf = h.reply
+	t0 := ctx.Shard.BeginCommand(cmd)
+	before := len(w.Buf)
+	cmd.Run(ctx, h.argv)
+	ctx.Shard.EndCommand(cmd, t0, w.Buf[before:])
 	h.reply = w.Buf
 	w.Buf = nil
-	clear(h.argv)
+	h.replyEnd = append(h.replyEnd, len(h.reply))
+	h.next++
 }
 
 // nextReply returns the origin's next reply in this hop.

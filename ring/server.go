@@ -91,6 +91,12 @@ type Server struct {
 	force    atomic.Bool
 	done     atomic.Int32 // shards that finished draining
 
+	// schedMu orders transaction scheduling: a coordinator holds it while
+	// it numbers a tx (txSeq) and posts its schedule messages, so every
+	// shard's inbox receives schedules in one global order (tx.go).
+	schedMu sync.Mutex
+	txSeq   uint64
+
 	flagsOnce sync.Once
 	started   bool
 	wg        sync.WaitGroup

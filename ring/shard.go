@@ -61,6 +61,12 @@ type shard struct {
 	// hopsOut counts this shard's hops that are away (sent, not back).
 	hopsOut int
 
+	// Transactions (tx.go). inbox is shared: any thread pushes to it.
+	inbox  inbox
+	msgBuf []txMsg
+	locks  *engine.LockTable
+	txsOut int // txs this shard coordinates that have not finished
+
 	conns     []*conn
 	freeSlots []uint32
 	nconns    int
@@ -154,6 +160,9 @@ func (s *shard) kick() {
 }
 
 func (s *shard) inboundPending() bool {
+	if s.inbox.n.Load() > 0 {
+		return true
+	}
 	for _, q := range s.in {
 		if q != nil && q.Len() > 0 {
 			return true
@@ -179,11 +188,10 @@ func (s *shard) drainInbound() {
 					s.hopReturned(h)
 					continue
 				}
-				s.ctx.Shard = s.eng
-				s.ctx.Now = s.nowMs
-				s.ctx.W = &s.w
-				h.run(&s.ctx, &s.w)
-				s.pushHop(j, h)
+				if s.runHop(h) {
+					s.pushHop(j, h)
+				} // else parked behind a tx: resumeHop sends it back
+
 			}
 			clear(s.popped[:n])
 		}
@@ -223,6 +231,7 @@ func (s *shard) run(ready chan<- error) {
 	defer s.p.close()
 	s.eng = engine.NewShard(engine.ShardConfig{ID: s.id, NumDBs: s.srv.cfg.DBNum, Node: s.node})
 	s.ctx.Server = s.srv.eng
+	s.locks = engine.NewLockTable()
 	s.p.armWake(s.efd, token(opWake, 0, 0))
 	for i, lfd := range s.listeners {
 		s.p.acceptMulti(lfd, token(opAccept, uint32(i), 0))
@@ -282,6 +291,7 @@ func (s *shard) loop() error {
 		if s.ext.pending.Load() {
 			s.drainExternal()
 		}
+		s.drainInbox()
 		for i := 0; i < len(s.ready); i++ {
 			c := s.ready[i]
 			c.inReady = false
@@ -366,7 +376,7 @@ func (s *shard) shutdownStep() bool {
 			}
 		}
 	}
-	if s.stopState == 1 && s.nconns == 0 && s.hopsOut == 0 {
+	if s.stopState == 1 && s.nconns == 0 && s.hopsOut == 0 && s.txsOut == 0 && s.locks.Empty() {
 		s.stopState = 2
 		if int(s.srv.done.Add(1)) == len(s.srv.shards) {
 			for _, o := range s.srv.shards {

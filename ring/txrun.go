@@ -11,62 +11,11 @@ import (
 	"github.com/darnerdb/darner/proto"
 )
 
-// Keyless transactions, HTTP on the main port, and Server.Do.
-//
-// txRun runs a tx plan that declares no keys and is not global: commands
-// with a Tx planner and no Run (INFO) and the /metrics and /healthz
-// scrapes. Such a plan only reads per-shard data (Tx.AllShards, Each), so
-// it needs no locks: its phases travel to their shards as phase hops (a
-// hop whose fn is set), one phase after the other, and its reply writers
-// run on the coordinator once the last phase is back. A plan that declares
-// keys or is global needs the transaction runtime (VLL locks) and is
-// refused here with the cross-shard error.
-//
-// Ownership: a txRun belongs to its coordinator shard's thread. While a
-// phase hop is away only the target touches the hop (it runs fn on its own
-// shard, with no reply writer); the txRun itself stays on the coordinator.
-// A connection running a tx counts it in waiting, so it neither processes
-// more input nor is freed until the tx has replied.
-type txRun struct {
-	t       *engine.Tx
-	cmd     *engine.Command // the command, for its counters (nil for scrapes)
-	start   int64           // BeginCommand's time
-	phase   int             // next phase to start
-	waiting int             // phase hops away
+// HTTP on the main port, Server.Do and Server.Scrape, and the ring's own
+// counters. Requests from other goroutines enter through a shard's
+// extQueue and run as transactions coordinated by that shard (tx.go).
 
-	// The requester: a connection, or an external caller (Server.Do).
-	conn *conn
-	gen  uint32
-	done chan []byte
-}
-
-// startCmdTx plans and starts cmd (Run == nil) for connection c.
-func (s *shard) startCmdTx(c *conn, cmd *engine.Command, args [][]byte) {
-	r := &txRun{cmd: cmd, conn: c, gen: c.gen}
-	r.start = s.eng.BeginCommand(cmd)
-	t := engine.NewTx(s.srv.eng, len(s.srv.shards), c.sess.DB, s.nowMs, c.sess.Resp3)
-	if cmd.Flags&engine.FlagConn != 0 {
-		t.Sess = &c.sess
-	}
-	r.t = s.planCmd(t, cmd, args)
-	c.waiting++
-	s.advanceTx(r)
-}
-
-// planCmd plans cmd on t with a copy of args (the tx owns its arguments),
-// or returns a tx that only replies the cross-shard error when the plan
-// needs locks.
-func (s *shard) planCmd(t *engine.Tx, cmd *engine.Command, args [][]byte) *engine.Tx {
-	own := copyArgs(args)
-	t.Plan(cmd, own)
-	if !t.Failed() && (t.Global() || len(t.Keys()) > 0) {
-		e := engine.NewTx(t.Server, len(s.srv.shards), t.DB, t.Now, t.Resp3)
-		e.Error(crossShard(cmd, own))
-		return e
-	}
-	return t
-}
-
+// copyArgs copies args into one new buffer (the tx owns its arguments).
 func copyArgs(args [][]byte) [][]byte {
 	n := 0
 	for _, a := range args {
@@ -79,89 +28,6 @@ func copyArgs(args [][]byte) [][]byte {
 		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
 	}
 	return out
-}
-
-// advanceTx starts r's next phases until one has hops away, or replies
-// when every phase has run.
-func (s *shard) advanceTx(r *txRun) {
-	t := r.t
-	phases := t.Phases()
-	if t.Failed() {
-		phases = nil
-	}
-	for r.phase < len(phases) {
-		ph := phases[r.phase]
-		r.phase++
-		local := false
-		send := func(target int) {
-			if target == s.id {
-				local = true
-				return
-			}
-			h := s.getHop()
-			h.target = target
-			h.db = t.DB
-			h.fn = ph.Fn
-			h.txr = r
-			r.waiting++
-			s.pushHop(target, h)
-		}
-		if ph.Shard >= 0 {
-			send(ph.Shard)
-		} else {
-			for _, sh := range t.Shards() {
-				send(sh)
-			}
-		}
-		if local {
-			ctx := engine.Ctx{Server: s.srv.eng, Shard: s.eng, DB: t.DB, Now: t.Now}
-			ph.Fn(&ctx)
-		}
-		if r.waiting > 0 {
-			return // txHopBack continues
-		}
-	}
-	s.finishTx(r)
-}
-
-// txHopBack takes back one of r's phase hops.
-func (s *shard) txHopBack(h *hop) {
-	r := h.txr
-	s.putHop(h)
-	r.waiting--
-	if r.waiting == 0 {
-		s.advanceTx(r)
-	}
-}
-
-// finishTx writes r's replies to its requester.
-func (s *shard) finishTx(r *txRun) {
-	if r.done != nil {
-		var w proto.Writer
-		r.t.WriteReplies(&w)
-		r.done <- w.Buf
-		return
-	}
-	c := r.conn
-	if c.gen != r.gen || c.waiting == 0 {
-		panic("ring: tx finished for a connection that is not waiting for it")
-	}
-	c.waiting--
-	if c.closing {
-		s.maybeFree(c)
-		return
-	}
-	s.w.Buf = c.out
-	s.w.Resp3 = c.sess.Resp3
-	before := len(c.out)
-	r.t.WriteReplies(&s.w)
-	c.out = s.w.Buf
-	s.w.Buf = nil
-	if r.cmd != nil {
-		s.eng.EndCommand(r.cmd, r.start, c.out[before:])
-	}
-	s.markReady(c)
-	s.markDirty(c)
 }
 
 // ---- HTTP on the main port ----
@@ -213,11 +79,10 @@ func (s *shard) httpProbe(c *conn) bool {
 	}
 	c.start = c.end // the request has no body; anything after it is dropped
 	c.closeAfterFlush = true
-	r := &txRun{conn: c, gen: c.gen}
-	r.t = engine.NewTx(s.srv.eng, len(s.srv.shards), 0, s.nowMs, false)
-	engine.PlanHTTP(r.t, path)
-	c.waiting++
-	s.advanceTx(r)
+	x := s.newTxn(0, false)
+	x.connSlot, x.connGen = c.slot, c.gen
+	engine.PlanHTTP(x.t, path)
+	s.launch(x, c)
 	return true
 }
 
@@ -303,10 +168,10 @@ func (s *shard) drainExternal() {
 			continue
 		}
 		if r.plan != nil {
-			tr := &txRun{done: r.done}
-			tr.t = engine.NewTx(s.srv.eng, len(s.srv.shards), 0, s.nowMs, false)
-			r.plan(tr.t)
-			s.advanceTx(tr)
+			x := s.newTxn(0, false)
+			x.done = r.done
+			r.plan(x.t)
+			s.launch(x, nil)
 			continue
 		}
 		s.runExternal(r)
@@ -327,14 +192,33 @@ func (s *shard) runExternal(r *extReq) {
 		return
 	}
 	sess := engine.Session{ID: s.srv.nextID.Add(1), Authed: true}
-	if cmd.Run == nil || engine.NeedsTx(cmd, args, len(s.srv.shards)) {
-		tr := &txRun{done: r.done}
-		t := engine.NewTx(s.srv.eng, len(s.srv.shards), 0, s.nowMs, false)
+	if engine.NeedsTx(cmd, args, len(s.srv.shards)) {
+		x := s.newTxn(0, false)
+		x.done = r.done
 		if cmd.Flags&engine.FlagConn != 0 {
-			t.Sess = &sess
+			x.t.Sess = &sess
 		}
-		tr.t = s.planCmd(t, cmd, args)
-		s.advanceTx(tr)
+		x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
+		x.t.Plan(cmd, args)
+		s.launch(x, nil)
+		return
+	}
+	if !s.keysFree(cmd, args) {
+		// A tx holds its keys: run it as a one-phase tx behind the holders.
+		x := s.newTxn(0, false)
+		x.done = r.done
+		excl := cmd.Flags&engine.FlagWrite != 0
+		cmd.KeyPositions(args, func(i int) { x.t.AddKey(args[i], excl) })
+		var out []byte
+		x.t.On(s.id, func(c *engine.Ctx) {
+			var w proto.Writer
+			c.W = &w
+			cmd.Run(c, args)
+			c.W = nil
+			out = w.Buf
+		})
+		x.t.Reply(func(w *proto.Writer) { w.Buf = append(w.Buf, out...) })
+		s.launch(x, nil)
 		return
 	}
 	var w proto.Writer

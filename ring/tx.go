@@ -1,0 +1,505 @@
+package ring
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/darnerdb/darner/engine"
+	"github.com/darnerdb/darner/proto"
+)
+
+// The transaction runtime: it drives engine.Tx plans (multi-shard
+// commands, global commands, EXEC) across shards with VLL locking (see
+// engine.LockTable and docs/transactions.md).
+//
+// Life of a tx, coordinated by the shard that owns the client connection:
+//
+//	plan      coordinator: engine.Tx.Plan (keys, phases, reply writers)
+//	schedule  coordinator takes Server.schedMu, gives the tx the next id and
+//	          posts a schedule message to every involved shard's inbox;
+//	          the global lock makes every inbox receive schedules in id
+//	          order. Each shard adds the tx to its LockTable and acks.
+//	phases    once every shard acked, phase after phase: an exec message per
+//	          shard of the phase; a shard runs it once the tx is runnable
+//	          there (parks it otherwise) and acks. The exec message of a
+//	          shard's last phase also releases the tx there.
+//	reply     coordinator writes the reply writers' output to the
+//	          connection, in command order.
+//
+// A tx whose shards are all the coordinator and whose keys are free runs
+// inline without any of that (the fast path), and a tx that locks nothing
+// (SCAN, INFO) skips scheduling.
+//
+// Inboxes carry tx messages between threads (shard threads and, for
+// Server.Do, other goroutines). They are multi-producer: a mutex per
+// inbox, taken for a slice append or swap. The hot single-key path never
+// touches them.
+
+type txMsgKind uint8
+
+const (
+	msgSchedule  txMsgKind = iota // coordinator → shard: queue the tx
+	msgScheduled                  // shard → coordinator
+	msgExec                       // coordinator → shard: run a phase (release after if last)
+	msgRelease                    // coordinator → shard: release without a phase
+	msgDone                       // shard → coordinator: exec or release finished
+)
+
+type txMsg struct {
+	kind    txMsgKind
+	tx      *txn
+	from    int
+	fn      func(*engine.Ctx)
+	release bool
+}
+
+// inbox is a shard's multi-producer message queue.
+type inbox struct {
+	mu   sync.Mutex
+	msgs []txMsg
+	n    atomic.Int32 // len(msgs), readable without the lock
+}
+
+func (q *inbox) push(m txMsg) {
+	q.mu.Lock()
+	q.msgs = append(q.msgs, m)
+	q.n.Store(int32(len(q.msgs)))
+	q.mu.Unlock()
+}
+
+// take swaps the queued messages into buf (returned) and leaves buf's old
+// array as the new queue.
+func (q *inbox) take(buf []txMsg) []txMsg {
+	q.mu.Lock()
+	out := q.msgs
+	q.msgs = buf[:0]
+	q.n.Store(0)
+	q.mu.Unlock()
+	return out
+}
+
+// txn is the runtime's state of one tx. The coordinator owns everything
+// except entries[s] and pend[s], which belong to shard s from the schedule
+// message on (the inbox mutexes order the hand-offs).
+type txn struct {
+	t     *engine.Tx
+	coord int
+	id    uint64
+	// locked: the tx takes locks (has keys or is global); otherwise it is
+	// not scheduled and its phases run as soon as they arrive.
+	locked bool
+	sched  bool // every involved shard acked the schedule
+
+	// The waiting party: a connection (slot/gen), or an external request
+	// (done receives the RESP2 reply).
+	connSlot, connGen uint32
+	done              chan []byte
+	// cmd and start feed the command counters (nil cmd: not a command).
+	cmd   *engine.Command
+	start int64
+	// exec: the tx runs a MULTI/EXEC queue (the connection's queue is
+	// cleared when it ends).
+	exec bool
+
+	phase     int
+	waiting   int
+	lastPhase []int  // per shard: last phase that runs there (-1: none)
+	released  []bool // per shard: the release was sent
+	entries   []engine.TxEntry
+	pend      []*txMsg // pend[s]: an exec parked on shard s
+	args      [][]byte // the tx's copy of the command's arguments
+	argBuf    []byte
+}
+
+// newTxn prepares a tx coordinated by s.
+func (s *shard) newTxn(db int, resp3 bool) *txn {
+	n := len(s.srv.shards)
+	x := &txn{coord: s.id}
+	x.t = engine.NewTx(s.srv.eng, n, db, s.nowMs, resp3)
+	return x
+}
+
+// startTx plans cmd for connection c (or an external request when c is
+// nil) and starts it. It reports whether the tx finished already (its reply
+// is in c.out); otherwise the connection waits (c.waiting) until txDone.
+func (s *shard) startTx(c *conn, cmd *engine.Command, args [][]byte) bool {
+	x := s.newTxn(c.sess.DB, c.sess.Resp3)
+	if cmd.Flags&engine.FlagConn != 0 {
+		x.t.Sess = &c.sess
+	}
+	x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
+	x.t.Plan(cmd, copyArgs(args))
+	x.connSlot, x.connGen = c.slot, c.gen
+	return s.launch(x, c)
+}
+
+// launch runs x inline when it can, else starts the protocol. c is the
+// waiting connection (nil for external requests).
+func (s *shard) launch(x *txn, c *conn) bool {
+	t := x.t
+	if t.Failed() || len(t.Phases()) == 0 {
+		s.txFinish(x, c)
+		return true
+	}
+	if s.inlineOK(t) {
+		s.runInlineTx(t)
+		s.txFinish(x, c)
+		return true
+	}
+	if c != nil {
+		c.waiting++
+	}
+	s.txsOut++
+	n := len(s.srv.shards)
+	x.lastPhase = make([]int, n)
+	x.released = make([]bool, n)
+	for i := range x.lastPhase {
+		x.lastPhase[i] = -1
+	}
+	for p, ph := range t.Phases() {
+		if ph.Shard >= 0 {
+			x.lastPhase[ph.Shard] = p
+			continue
+		}
+		for _, sh := range t.Shards() {
+			x.lastPhase[sh] = p
+		}
+	}
+	x.locked = t.Global() || len(t.Keys()) > 0
+	if !x.locked {
+		s.txPhase(x)
+		return false
+	}
+	x.entries = make([]engine.TxEntry, n)
+	x.pend = make([]*txMsg, n)
+	for _, k := range t.Keys() {
+		e := &x.entries[k.Shard]
+		e.Keys = append(e.Keys, k)
+	}
+	shards := t.Shards()
+	for _, sh := range shards {
+		x.entries[sh].Global = t.Global()
+		x.entries[sh].Payload = x
+	}
+	x.waiting = len(shards)
+	srv := s.srv
+	srv.schedMu.Lock()
+	srv.txSeq++
+	x.id = srv.txSeq
+	for _, sh := range shards {
+		srv.shards[sh].inbox.push(txMsg{kind: msgSchedule, tx: x, from: s.id})
+	}
+	srv.schedMu.Unlock()
+	for _, sh := range shards {
+		s.wakeShard(sh)
+	}
+	return false
+}
+
+// inlineOK reports whether t may run right here, now: every shard it
+// involves is this one and none of its locks would wait.
+func (s *shard) inlineOK(t *engine.Tx) bool {
+	for _, sh := range t.Shards() {
+		if sh != s.id {
+			return false
+		}
+	}
+	lt := s.locks
+	if lt.Empty() {
+		return true
+	}
+	if t.Global() {
+		return false
+	}
+	for _, k := range t.Keys() {
+		if !lt.IsFree(k.Hash, k.Exclusive) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *shard) runInlineTx(t *engine.Tx) {
+	for _, ph := range t.Phases() {
+		s.runPhaseFn(t, ph.Fn)
+	}
+}
+
+func (s *shard) runPhaseFn(t *engine.Tx, fn func(*engine.Ctx)) {
+	ctx := &s.ctx
+	ctx.Shard = s.eng
+	ctx.DB = t.DB
+	ctx.Sess = nil
+	ctx.W = nil
+	ctx.Now = t.Now
+	ctx.Close = false
+	fn(ctx)
+}
+
+// wakeShard makes sure shard sh looks at its inbox soon.
+func (s *shard) wakeShard(sh int) {
+	if sh == s.id {
+		return
+	}
+	if o := s.srv.shards[sh]; o.sleeping.Load() && o.sleeping.CompareAndSwap(true, false) {
+		o.kick()
+	}
+}
+
+func (s *shard) post(sh int, m txMsg) {
+	s.srv.shards[sh].inbox.push(m)
+	s.wakeShard(sh)
+}
+
+// txPhase sends the current phase's exec messages (and the releases of
+// shards that have no phase left).
+func (s *shard) txPhase(x *txn) {
+	t := x.t
+	ph := t.Phases()[x.phase]
+	x.waiting = 0
+	send := func(sh int) {
+		x.waiting++
+		rel := x.locked && x.lastPhase[sh] == x.phase
+		if rel {
+			x.released[sh] = true
+		}
+		s.post(sh, txMsg{kind: msgExec, tx: x, from: s.id, fn: ph.Fn, release: rel})
+	}
+	if x.phase == 0 && x.locked {
+		for _, sh := range t.Shards() {
+			if x.lastPhase[sh] < 0 {
+				x.released[sh] = true
+				x.waiting++
+				s.post(sh, txMsg{kind: msgRelease, tx: x, from: s.id})
+			}
+		}
+	}
+	if ph.Shard >= 0 {
+		send(ph.Shard)
+		return
+	}
+	for _, sh := range t.Shards() {
+		send(sh)
+	}
+}
+
+// drainInbox handles every message in the shard's inbox (and those that
+// handling them adds to it).
+func (s *shard) drainInbox() {
+	for s.inbox.n.Load() > 0 {
+		msgs := s.inbox.take(s.msgBuf)
+		for i := range msgs {
+			s.handleMsg(&msgs[i])
+		}
+		clear(msgs)
+		s.msgBuf = msgs[:0]
+	}
+}
+
+func (s *shard) handleMsg(m *txMsg) {
+	x := m.tx
+	switch m.kind {
+	case msgSchedule:
+		s.locks.Add(&x.entries[s.id])
+		s.post(x.coord, txMsg{kind: msgScheduled, tx: x, from: s.id})
+	case msgScheduled, msgDone:
+		x.waiting--
+		if x.waiting == 0 {
+			s.txAdvance(x)
+		}
+	case msgExec:
+		if x.locked && !s.locks.Runnable(&x.entries[s.id]) {
+			cp := *m
+			x.pend[s.id] = &cp
+			return
+		}
+		s.txExec(m)
+	case msgRelease:
+		s.txRelease(x)
+		s.post(x.coord, txMsg{kind: msgDone, tx: x, from: s.id})
+	}
+}
+
+// txExec runs one phase function of a runnable tx on this shard.
+func (s *shard) txExec(m *txMsg) {
+	x := m.tx
+	s.runPhaseFn(x.t, m.fn)
+	if m.release {
+		s.txRelease(x)
+	}
+	s.post(x.coord, txMsg{kind: msgDone, tx: x, from: s.id})
+}
+
+// txRelease releases x's locks here and runs whatever that unblocks.
+func (s *shard) txRelease(x *txn) {
+	s.wakeNext(s.locks.Release(&x.entries[s.id]))
+}
+
+// wakeNext runs the entries that became runnable, one after another.
+func (s *shard) wakeNext(e *engine.TxEntry) {
+	for e != nil {
+		switch p := e.Payload.(type) {
+		case *txn:
+			m := p.pend[s.id]
+			if m == nil {
+				return // its exec has not arrived yet; it runs on arrival
+			}
+			p.pend[s.id] = nil
+			if !m.release {
+				s.txExec(m)
+				return // it holds its locks; nothing else became runnable
+			}
+			s.runPhaseFn(p.t, m.fn)
+			next := s.locks.Release(e)
+			s.post(p.coord, txMsg{kind: msgDone, tx: p, from: s.id})
+			e = next
+		case *hop:
+			e = s.resumeHop(p, e)
+		default:
+			panic("ring: unknown lock table entry")
+		}
+	}
+}
+
+// txAdvance moves the tx on once every ack of its step is in.
+func (s *shard) txAdvance(x *txn) {
+	if x.locked && !x.sched {
+		x.sched = true // every shard has queued it: phases may start
+		s.txPhase(x)
+		return
+	}
+	x.phase++
+	if x.phase < len(x.t.Phases()) {
+		s.txPhase(x)
+		return
+	}
+	s.txsOut--
+	if x.done != nil {
+		s.txFinish(x, nil)
+		return
+	}
+	c := s.conns[x.connSlot]
+	if c.gen != x.connGen || c.waiting == 0 {
+		panic("ring: tx finished for a connection that is not waiting for it")
+	}
+	c.waiting--
+	s.txFinish(x, c)
+	if c.closing {
+		s.maybeFree(c)
+		return
+	}
+	s.markReady(c)
+	s.markDirty(c)
+}
+
+// txFinish writes the tx's replies to the connection (or the external
+// request) and ends it.
+func (s *shard) txFinish(x *txn, c *conn) {
+	if x.done != nil {
+		var w proto.Writer
+		x.t.WriteReplies(&w)
+		if x.cmd != nil {
+			s.eng.EndCommand(x.cmd, x.start, w.Buf)
+		}
+		x.done <- w.Buf
+		return
+	}
+	if c.closing {
+		return
+	}
+	w := &s.w
+	w.Resp3 = x.t.Resp3
+	w.Buf = c.out
+	before := len(c.out)
+	x.t.WriteReplies(w)
+	c.out = w.Buf
+	w.Buf = nil
+	if x.cmd != nil {
+		s.eng.EndCommand(x.cmd, x.start, c.out[before:])
+	}
+}
+
+// ---- single-shard commands meeting locked keys ----
+
+// keysFree reports whether cmd's keys are free on this shard (the fast
+// path when no tx is queued here).
+func (s *shard) keysFree(cmd *engine.Command, args [][]byte) bool {
+	if s.locks.Empty() {
+		return true
+	}
+	free := true
+	excl := cmd.Flags&engine.FlagWrite != 0
+	cmd.KeyPositions(args, func(i int) {
+		if free && !s.locks.IsFree(engine.KeyHash(args[i]), excl) {
+			free = false
+		}
+	})
+	return free
+}
+
+// parkHop queues hop h, stopped before command i whose keys are taken, as
+// a local entry; it resumes (resumeHop) once the entry is runnable.
+func (s *shard) parkHop(h *hop, cmd *engine.Command, args [][]byte) {
+	e := &h.entry
+	e.Keys = e.Keys[:0]
+	excl := cmd.Flags&engine.FlagWrite != 0
+	cmd.KeyPositions(args, func(i int) {
+		e.Keys = append(e.Keys, engine.TxKey{Hash: engine.KeyHash(args[i]), Exclusive: excl})
+	})
+	e.Payload = h
+	e.Global = false
+	s.locks.Add(e)
+	h.parked = true
+	if h.origin == s.id && !h.away {
+		h.away = true
+		s.hopsOut++ // a parked local hop is away like a sent one, until hopReturned
+	}
+}
+
+// resumeHop runs the parked command of h (its entry e is runnable), then
+// releases e and carries on with the rest of the hop. It returns the next
+// entry the release unblocked.
+func (s *shard) resumeHop(h *hop, e *engine.TxEntry) *engine.TxEntry {
+	s.prepHop()
+	h.argsOf(h.next)
+	h.runOne(&s.ctx, &s.w)
+	next := s.locks.Release(e)
+	h.parked = false
+	if s.runHop(h) {
+		s.hopDone(h)
+	}
+	return next
+}
+
+// hopDone sends a finished hop back to its origin (or, for our own
+// connection's local hop, completes it here).
+func (s *shard) hopDone(h *hop) {
+	if h.origin == s.id {
+		s.hopReturned(h)
+		return
+	}
+	s.pushHop(h.origin, h)
+}
+
+func (s *shard) prepHop() {
+	s.ctx.Shard = s.eng
+	s.ctx.Now = s.nowMs
+	s.ctx.W = &s.w
+}
+
+// runHop runs h's commands from where it stopped. It reports false when it
+// parked at a command whose keys are taken (the hop resumes later).
+func (s *shard) runHop(h *hop) bool {
+	s.prepHop()
+	for h.next < len(h.cmds) {
+		cmd, argv := h.argsOf(h.next)
+		if !s.keysFree(cmd, argv) {
+			s.parkHop(h, cmd, argv)
+			return false
+		}
+		h.runOne(&s.ctx, &s.w)
+	}
+	clear(h.argv)
+	return true
+}
+
