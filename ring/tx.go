@@ -107,8 +107,6 @@ type txn struct {
 	released  []bool // per shard: the release was sent
 	entries   []engine.TxEntry
 	pend      []*txMsg // pend[s]: an exec parked on shard s
-	args      [][]byte // the tx's copy of the command's arguments
-	argBuf    []byte
 }
 
 // newTxn prepares a tx coordinated by s.
@@ -502,4 +500,3 @@ func (s *shard) runHop(h *hop) bool {
 	clear(h.argv)
 	return true
 }
-
