@@ -596,6 +596,7 @@ func mcMetaGet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 	}
 	mi.Won = won
 	db.mcMarkFetched(&it)
+	cmd.Meta.Base64 = false // memcached 1.6.18's mg echoes k decoded
 	if m.Has('v') {
 		w.Buf = proto.AppendMetaValue(w.Buf, mi.Size)
 	} else {
@@ -640,12 +641,8 @@ func mcMetaSet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 		}
 	case 'A', 'P':
 		if !found || it.Val.Type != TypeString {
-			if found || !m.Has('N') {
-				mcMetaStatus(w, cmd, proto.MetaNS, nil)
-				return
-			}
-			exptime = m.VivifyTTL
-			break
+			mcMetaStatus(w, cmd, proto.MetaNS, nil) // 1.6.18 does not vivify here
+			return
 		}
 		buf := c.Shard.MC.scratch[:0]
 		if mode == 'P' {
