@@ -151,6 +151,11 @@ const (
 	mcBitLast   = 1 // the last part of a get: write END after it
 	mcBitNoRep  = 2 // noreply
 	mcBitWithCS = 4 // gets/gats
+	// mcBitPinned: incr/decr/ma of a key an mg of the same connection
+	// read since memcached's last write; memcached then still holds the
+	// item for that reply and replaces it instead of updating it in place
+	// (no space padding).
+	mcBitPinned = 8
 )
 
 // Kinds of shard-wide parts (MCShardCommand).
@@ -198,9 +203,13 @@ func (r *MCRequest) Key(cmd *proto.MCCommand, i int, last bool) [][]byte {
 // Single is the part of a one-key command (storage, delete, incr/decr,
 // touch, and the meta commands). raw is the whole request as received
 // (line and data block): meta requests are parsed again on the key's
-// shard from it.
-func (r *MCRequest) Single(cmd *proto.MCCommand, raw []byte) [][]byte {
-	r.header(cmd, 0)
+// shard from it. pinned: see mcBitPinned (incr/decr/ma only).
+func (r *MCRequest) Single(cmd *proto.MCCommand, raw []byte, pinned bool) [][]byte {
+	var bits byte
+	if pinned {
+		bits = mcBitPinned
+	}
+	r.header(cmd, bits)
 	r.argv[0], r.argv[1] = r.hdr[:], cmd.Key
 	if cmd.Kind.IsMeta() {
 		r.argv[2] = raw
@@ -302,6 +311,7 @@ func mcRun(c *Ctx, args [][]byte) {
 			return
 		}
 		st[MCTouchHits]++
+		db.mcMarkFetched(&it) // memcached's touch counts as a fetch
 		mcTouch(db, &it, exptime, c.Now)
 		reply(proto.MCTouched)
 	case proto.MCIncr, proto.MCDecr:
@@ -316,7 +326,7 @@ func mcRun(c *Ctx, args [][]byte) {
 			reply(proto.MCNotFound)
 			return
 		}
-		v, ok := mcArith(c, db, &it, key, incr, delta)
+		v, ok := mcArith(c, db, &it, key, incr, delta, bits&mcBitPinned != 0)
 		if !ok {
 			reply("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n")
 			return
@@ -341,7 +351,7 @@ func mcRun(c *Ctx, args [][]byte) {
 		case proto.MCMetaDelete:
 			mcMetaDelete(c, db, cmd)
 		case proto.MCMetaArith:
-			mcMetaArith(c, db, cmd)
+			mcMetaArith(c, db, cmd, bits&mcBitPinned != 0)
 		case proto.MCMetaDebug:
 			mcMetaDebug(c, db, cmd)
 		}
@@ -415,7 +425,6 @@ func mcStoreCmd(c *Ctx, db *DB, kind proto.MCKind, key, data []byte, flags uint3
 	switch kind {
 	case proto.MCAdd:
 		if found {
-			db.mcMarkFetched(&it) // memcached bumps the item in its LRU
 			return proto.MCNotStored
 		}
 	case proto.MCReplace:
@@ -465,8 +474,9 @@ func mcStoreCmd(c *Ctx, db *DB, kind proto.MCKind, key, data []byte, flags uint3
 // do_add_delta: the value must read as an unsigned 64-bit decimal; incr
 // wraps at 2^64, decr stops at 0; a result no longer than the old value is
 // written over it padded with spaces (memcached's in-place update), a
-// longer one replaces it. Flags and deadline stay; the CAS is new.
-func mcArith(c *Ctx, db *DB, it *mcItem, key []byte, incr bool, delta uint64) (uint64, bool) {
+// longer one replaces it (so does any result when pinned). Flags and
+// deadline stay; the CAS is new.
+func mcArith(c *Ctx, db *DB, it *mcItem, key []byte, incr bool, delta uint64, pinned bool) (uint64, bool) {
 	st := &c.Shard.MC.Stats
 	var nb [24]byte
 	old := mcValue(nb[:0], it)
@@ -492,13 +502,25 @@ func mcArith(c *Ctx, db *DB, it *mcItem, key []byte, incr bool, delta uint64) (u
 		st[MCDecrHits]++
 	}
 	buf := strconv.AppendUint(c.Shard.MC.scratch[:0], v, 10)
-	n := len(buf)
-	for len(buf) < len(old) {
+	inPlace := !pinned && len(buf) <= len(old)
+	for inPlace && len(buf) < len(old) {
 		buf = append(buf, ' ')
 	}
 	c.Shard.MC.scratch = buf
+	fetched, state := it.Fetched, it.State
 	db.mcStore(key, buf, it.Flags, c.Shard.mcNextCAS(c.Server.NumShards), it.ExpireAt, c.Now)
-	_ = n
+	if inPlace && (fetched || state != 0) {
+		// memcached updated the same item: it keeps its fetched bit and
+		// its win-token/stale state.
+		if nit, ok := db.mcFind(key, c.Now); ok {
+			if fetched {
+				db.mcMarkFetched(&nit)
+			}
+			if state != 0 {
+				db.mcSetMeta(&nit, nit.Flags, nit.CAS, state)
+			}
+		}
+	}
 	return v, true
 }
 
@@ -568,6 +590,12 @@ func mcMetaGet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 	} else {
 		st[MCGetHits]++
 	}
+	// memcached applies N and T while it writes the return flags, so a t
+	// flag before them reports the TTL from before.
+	ttlBefore := mcTTL(it.ExpireAt, c.Now)
+	if won {
+		ttlBefore = -1
+	}
 	dropAfter := false // T with an exptime in the past: answer, then delete
 	if m.Has('T') {
 		st[MCCmdTouch]++
@@ -583,6 +611,11 @@ func mcMetaGet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 		mcEnsureCAS(c, db, &it)
 	}
 	mi := c.mcMetaItem(&it)
+	if ti := metaIndex(m, 't'); ti >= 0 {
+		if (won && ti < metaIndex(m, 'N')) || (m.Has('T') && ti < metaIndex(m, 'T')) {
+			mi.TTL = ttlBefore
+		}
+	}
 	if !won {
 		// Win tokens: a stale item, or one whose TTL fell under R, hands
 		// its token to the first reader; later readers see Z.
@@ -613,6 +646,16 @@ func mcMetaGet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 	}
 }
 
+// metaIndex is the position of flag f in the request (-1: absent).
+func metaIndex(m *proto.MetaFlags, f byte) int {
+	for i, x := range m.List {
+		if x.Flag == f {
+			return i
+		}
+	}
+	return -1
+}
+
 // mcMetaSet runs ms.
 func mcMetaSet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 	st := &c.Shard.MC.Stats
@@ -628,20 +671,21 @@ func mcMetaSet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 	exptime := m.TTL
 	data := cmd.Data
 	stale := false
+	var noItem proto.MetaItem // failures still echo c, as c0
 	switch mode {
 	case 'E': // add
 		if found {
-			mcMetaStatus(w, cmd, proto.MetaNS, nil)
+			mcMetaStatus(w, cmd, proto.MetaNS, &noItem)
 			return
 		}
 	case 'R': // replace
 		if !found {
-			mcMetaStatus(w, cmd, proto.MetaNS, nil)
+			mcMetaStatus(w, cmd, proto.MetaNS, &noItem)
 			return
 		}
 	case 'A', 'P':
 		if !found || it.Val.Type != TypeString {
-			mcMetaStatus(w, cmd, proto.MetaNS, nil) // 1.6.18 does not vivify here
+			mcMetaStatus(w, cmd, proto.MetaNS, &noItem) // 1.6.18 does not vivify here
 			return
 		}
 		buf := c.Shard.MC.scratch[:0]
@@ -660,13 +704,13 @@ func mcMetaSet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 		switch {
 		case !found:
 			st[MCCasMisses]++
-			mcMetaStatus(w, cmd, proto.MetaNF, nil)
+			mcMetaStatus(w, cmd, proto.MetaNF, &noItem)
 			return
 		case it.CAS != 0 && m.Has('I') && m.CompareCAS < it.CAS:
 			stale = true
 		case it.CAS == 0 || it.CAS != m.CompareCAS:
 			st[MCCasBadval]++
-			mcMetaStatus(w, cmd, proto.MetaEX, nil)
+			mcMetaStatus(w, cmd, proto.MetaEX, &noItem)
 			return
 		}
 		st[MCCasHits]++
@@ -745,7 +789,7 @@ func mcMetaDelete(c *Ctx, db *DB, cmd *proto.MCCommand) {
 }
 
 // mcMetaArith runs ma.
-func mcMetaArith(c *Ctx, db *DB, cmd *proto.MCCommand) {
+func mcMetaArith(c *Ctx, db *DB, cmd *proto.MCCommand, pinned bool) {
 	st := &c.Shard.MC.Stats
 	m := &cmd.Meta
 	w := c.W
@@ -783,7 +827,7 @@ func mcMetaArith(c *Ctx, db *DB, cmd *proto.MCCommand) {
 			return
 		}
 		var ok bool
-		if v, ok = mcArith(c, db, &it, cmd.Key, incr, m.Delta); !ok {
+		if v, ok = mcArith(c, db, &it, cmd.Key, incr, m.Delta, pinned); !ok {
 			w.Buf = append(w.Buf, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"...)
 			return
 		}

@@ -34,6 +34,45 @@ type mcConn struct {
 	// its run is back (stats runs alone); they are turned into text then.
 	stats     bool
 	statsArgs [][]byte
+	// pins are the key hashes of this connection's mg requests whose
+	// items memcached 1.6.18 still holds for their pending reply (until mn,
+	// the end of the input read, or a get of the same key, as measured):
+	// incr/decr/ma of such an item replace it instead of updating it in
+	// place, which shows in the value's padding. See engine's mcBitPinned.
+	pins []uint64
+}
+
+const maxPins = 256
+
+func (m *mcConn) pin(key []byte) {
+	if len(m.pins) < maxPins {
+		m.pins = append(m.pins, engine.KeyHash(key))
+	}
+}
+
+func (m *mcConn) unpin(key []byte) {
+	if len(m.pins) == 0 {
+		return
+	}
+	h := engine.KeyHash(key)
+	for i := 0; i < len(m.pins); {
+		if m.pins[i] == h {
+			m.pins[i] = m.pins[len(m.pins)-1]
+			m.pins = m.pins[:len(m.pins)-1]
+			continue
+		}
+		i++
+	}
+}
+
+func (m *mcConn) pinned(key []byte) bool {
+	h := engine.KeyHash(key)
+	for _, p := range m.pins {
+		if p == h {
+			return true
+		}
+	}
+	return false
 }
 
 // isMemcachedListener reports whether listener index i of a shard is a
@@ -141,13 +180,14 @@ func (s *shard) processMC(c *conn) {
 			c.start += k
 			if e.DeleteKey != nil {
 				del := proto.MCCommand{Kind: proto.MCDelete, Key: e.DeleteKey, NoReply: true}
-				s.mcDispatch(c, engine.ShardOf(e.DeleteKey, n), engine.MCKeyCommand, s.mcReq.Single(&del, nil))
+				s.mcDispatch(c, engine.ShardOf(e.DeleteKey, n), engine.MCKeyCommand, s.mcReq.Single(&del, nil, false))
 			}
 			s.mcReply(c, e.Reply)
 			continue
 		}
 		if k == 0 {
 			c.need = m.parser.Need()
+			m.pins = m.pins[:0] // end of what was read: memcached writes
 			break
 		}
 		c.need = 0
@@ -158,6 +198,9 @@ func (s *shard) processMC(c *conn) {
 		switch cmd.Kind {
 		case proto.MCGet, proto.MCGets, proto.MCGat, proto.MCGats:
 			c.start += k
+			for _, key := range cmd.Keys {
+				m.unpin(key) // measured: a get of the key releases it
+			}
 			if len(cmd.Keys) == 0 {
 				s.mcReply(c, proto.MCEnd)
 				continue
@@ -168,6 +211,7 @@ func (s *shard) processMC(c *conn) {
 			}
 		case proto.MCMetaNoop:
 			c.start += k
+			m.pins = m.pins[:0]
 			s.mcReply(c, proto.MCMetaNoopReply)
 		case proto.MCVersion:
 			c.start += k
@@ -210,11 +254,21 @@ func (s *shard) processMC(c *conn) {
 			}
 		default:
 			c.start += k
-			s.mcDispatch(c, engine.ShardOf(cmd.Key, n), engine.MCKeyCommand, s.mcReq.Single(cmd, buf[:k]))
+			pinned := false
+			switch cmd.Kind {
+			case proto.MCMetaGet:
+				m.pin(cmd.Key)
+			case proto.MCIncr, proto.MCDecr, proto.MCMetaArith:
+				pinned = m.pinned(cmd.Key)
+			}
+			s.mcDispatch(c, engine.ShardOf(cmd.Key, n), engine.MCKeyCommand, s.mcReq.Single(cmd, buf[:k], pinned))
 		}
 		if cmd.Kind == proto.MCStats && !m.stats {
 			break
 		}
+	}
+	if c.start == c.end {
+		m.pins = m.pins[:0]
 	}
 	if c.batchOpen {
 		s.batchSend(c)
