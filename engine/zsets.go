@@ -1300,15 +1300,24 @@ func cmdZscan(c *Ctx, args [][]byte) {
 		}
 	} else {
 		t := c.Shard.Objects.Get(v.Obj).(*zsetTree)
-		// The cursor is a table slot index in reverse-binary order (as
-		// Redis's dict scan), so a table that doubled between calls is
-		// still covered.
+		// The cursor is a home slot of the member table, advanced in
+		// reverse-binary order as Redis's dict scan: each step returns the
+		// members whose hash homes there (they sit in the probe run that
+		// starts at it), so members present for the whole scan are
+		// returned even when the table grows or shrinks in between.
 		mask := uint64(len(t.table) - 1)
 		visited := int64(0)
 		for {
-			id := t.table[cursor&mask]
-			if id != 0 {
+			home := cursor & mask
+			for i := home; ; i = (i + 1) & mask {
+				id := t.table[i]
+				if id == 0 {
+					break
+				}
 				m := t.recMember(id)
+				if zhash(m)&mask != home {
+					continue
+				}
 				if matchAll || GlobMatch(pattern, m, false) {
 					out = append(out, zent{m: m, s: t.recScore(id)})
 				}
