@@ -275,8 +275,8 @@ type zmut struct {
 
 // zsetOpen opens key for change; a missing key opens as an empty zset (it
 // is created by commit only if it got members).
-func zsetOpen(db *DB, key []byte, v Value, exists bool, lim zlimits, now int64) *zmut {
-	z := &zmut{db: db, key: key, now: now, lim: lim, sc: getZscratch(), existed: exists}
+func zsetOpen(db *DB, key []byte, v Value, exists bool, lim zlimits, now int64) zmut {
+	z := zmut{db: db, key: key, now: now, lim: lim, sc: getZscratch(), existed: exists}
 	if exists {
 		if v.Enc == EncObject {
 			z.tree = db.Objects().Get(v.Obj).(*zsetTree)
