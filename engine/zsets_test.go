@@ -20,7 +20,7 @@ func (r *zresp) bulk(s string) *zresp      { r.w.BulkString(s); return r }
 func (r *zresp) num(n int64) *zresp        { r.w.Int(n); return r }
 func (r *zresp) dbl(f float64) *zresp      { r.w.Double(f); return r }
 func (r *zresp) null() *zresp              { r.w.Null(); return r }
-func (r *zresp) String() string           { return string(r.w.Buf) }
+func (r *zresp) String() string            { return string(r.w.Buf) }
 func (r *zresp) scored(ents []zent) *zresp { return r.scoredOpt(ents, true) }
 func (r *zresp) scoredOpt(ents []zent, ws bool) *zresp {
 	if ws {
