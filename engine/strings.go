@@ -634,32 +634,50 @@ func incrBy(c *Ctx, key []byte, by int64) {
 	}
 }
 
+// cmdIncrByFloat computes in C's long double as Redis does, with the
+// hash family's emulation (parseLongDouble, formatLongDouble in
+// hashes.go): 10.5 + 0.1 reads "10.6", and the reply is "%.17Lf" without
+// trailing zeros. The deadline is kept.
 func cmdIncrByFloat(c *Ctx, args [][]byte) {
 	v, found, ok := getString(c, args[1])
 	if !ok {
 		return
 	}
-	var cur, incr, sum big.Float
+	cur := new(big.Float).SetPrec(64)
 	switch {
 	case !found:
 	case v.Enc == EncInt:
 		cur.SetInt64(v.Int)
-	case !ldParse(&cur, v.Bytes):
+	default:
+		if cur, ok = parseLongDouble(v.Bytes); !ok {
+			c.W.Error(ErrNotFloat)
+			return
+		}
+	}
+	incr, ok := parseLongDouble(args[2])
+	if !ok {
 		c.W.Error(ErrNotFloat)
 		return
 	}
-	if !ldParse(&incr, args[2]) {
-		c.W.Error(ErrNotFloat)
-		return
-	}
-	if !ldAdd(&sum, &cur, &incr) {
+	sum, ok := addLongDouble(cur, incr)
+	if !ok {
 		c.W.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	var buf [64]byte
-	out := ldAppend(buf[:0], &sum)
+	out := formatLongDouble(sum)
 	c.Shard.DBs[c.DB].Set(args[1], out, 0, SetKeepTTL, c.Now)
 	c.W.Bulk(out)
+}
+
+// addLongDouble returns x + y rounded to long double's 64-bit mantissa,
+// or false when the sum is NaN or infinite (an infinite operand, or
+// beyond the format's exponent range).
+func addLongDouble(x, y *big.Float) (*big.Float, bool) {
+	if x.IsInf() || y.IsInf() {
+		return nil, false
+	}
+	z := new(big.Float).SetPrec(64).SetMode(big.ToNearestEven).Add(x, y)
+	return z, z.Sign() == 0 || z.MantExp(nil) <= 16384
 }
 
 // --- LCS ---
