@@ -90,7 +90,7 @@ func init() {
 			Summary: "Move a key to another database", Since: "1.0.0", Complexity: "O(1)"},
 		objectCommand(),
 		&Command{Name: "keys", Arity: 2, Flags: FlagReadonly | FlagGlobal,
-			Run: cmdKeys, Tx: txKeys, Group: generic, ACL: "@dangerous",
+			Run: oneShard(cmdKeys), Tx: txKeys, Group: generic, ACL: "@dangerous",
 			Tips:    []string{"request_policy:all_shards", "nondeterministic_output_order"},
 			Summary: "Find all keys matching the given pattern", Since: "1.0.0",
 			Complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length."},
@@ -100,25 +100,25 @@ func init() {
 			Summary: "Incrementally iterate the keys space", Since: "2.8.0",
 			Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."},
 		&Command{Name: "randomkey", Arity: 1, Flags: FlagReadonly | FlagGlobal,
-			Run: cmdRandomKey, Tx: txRandomKey, Group: generic,
+			Run: oneShard(cmdRandomKey), Tx: txRandomKey, Group: generic,
 			Tips:    []string{"request_policy:all_shards", "nondeterministic_output"},
 			Summary: "Return a random key from the keyspace", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast | FlagGlobal,
-			Run: cmdDBSize, Tx: txDBSize, Group: "server", ACL: "@keyspace",
+			Run: oneShard(cmdDBSize), Tx: txDBSize, Group: "server", ACL: "@keyspace",
 			Tips:    []string{flushDoc, "response_policy:agg_sum"},
 			Summary: "Return the number of keys in the selected database", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "flushdb", Arity: -1, Flags: FlagWrite | FlagGlobal,
-			Run: cmdFlush(false), Tx: txFlush(false), Group: "server", ACL: "@keyspace @dangerous",
+			Run: oneShard(cmdFlush(false)), Tx: txFlush(false), Group: "server", ACL: "@keyspace @dangerous",
 			Tips:    []string{flushDoc, "response_policy:all_succeeded"},
 			Summary: "Remove all keys from the current database", Since: "1.0.0",
 			Complexity: "O(N) where N is the number of keys in the selected database"},
 		&Command{Name: "flushall", Arity: -1, Flags: FlagWrite | FlagGlobal,
-			Run: cmdFlush(true), Tx: txFlush(true), Group: "server", ACL: "@keyspace @dangerous",
+			Run: oneShard(cmdFlush(true)), Tx: txFlush(true), Group: "server", ACL: "@keyspace @dangerous",
 			Tips:    []string{flushDoc, "response_policy:all_succeeded"},
 			Summary: "Remove all keys from all databases", Since: "1.0.0",
 			Complexity: "O(N) where N is the total number of keys in all databases"},
 		&Command{Name: "swapdb", Arity: 3, Flags: FlagWrite | FlagFast | FlagGlobal,
-			Run: cmdSwapDB, Tx: txSwapDB, Group: "server", ACL: "@keyspace @dangerous",
+			Run: oneShard(cmdSwapDB), Tx: txSwapDB, Group: "server", ACL: "@keyspace @dangerous",
 			Summary: "Swaps two Redis databases", Since: "4.0.0",
 			Complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases."},
 	)
@@ -130,6 +130,25 @@ const (
 	errLFUFreq    = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errLFUIdle    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
+
+// oneShard guards the Run of a FlagGlobal command. The transaction layer
+// runs such a command's Tx plan whenever the server has several shards, so
+// Run only ever serves a one-shard server; a dispatcher without that layer
+// that calls Run on one shard of many gets an error rather than half a
+// FLUSHALL or SWAPDB, or a DBSIZE of one shard.
+func oneShard(run func(c *Ctx, args [][]byte)) func(c *Ctx, args [][]byte) {
+	return func(c *Ctx, args [][]byte) {
+		if c.Server != nil && c.Server.NumShards > 1 {
+			c.W.Error(errNeedsTx)
+			return
+		}
+		run(c, args)
+	}
+}
+
+// errNeedsTx answers a keyspace-wide command on a multi-shard server whose
+// dispatcher cannot run transactions yet.
+const errNeedsTx = "ERR CROSSSLOT multi-shard commands are not supported yet"
 
 // ---- DEL, UNLINK, EXISTS, TOUCH: count the keys the op is true for ----
 
