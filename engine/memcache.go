@@ -317,7 +317,7 @@ func mcRun(c *Ctx, args [][]byte) {
 	case proto.MCIncr, proto.MCDecr:
 		incr := kind == proto.MCIncr
 		it, ok := db.mcFind(key, c.Now)
-		if !ok || it.Val.Type != TypeString {
+		if !ok {
 			if incr {
 				st[MCIncrMisses]++
 			} else {
@@ -326,7 +326,10 @@ func mcRun(c *Ctx, args [][]byte) {
 			reply(proto.MCNotFound)
 			return
 		}
-		v, ok := mcArith(c, db, &it, key, incr, delta, bits&mcBitPinned != 0)
+		v, ok := uint64(0), false
+		if it.Val.Type == TypeString {
+			v, ok = mcArith(c, db, &it, key, incr, delta, bits&mcBitPinned != 0)
+		}
 		if !ok {
 			reply("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n")
 			return

@@ -284,7 +284,7 @@ func TestWorkloadTableAndSelection(t *testing.T) {
 		}
 	}
 	for _, n := range []string{"getset-32B-p1", "getset-32B-p16", "getset-1KB-p1", "getset-1KB-p16", "set-32B-p16",
-		"mset-mget-10keys", "lpush-lpop", "zadd-zrange", "ceiling-p1", "ceiling-p16", "mc-getset-32B-p1"} {
+		"mset-mget-10keys", "lpush-lpop", "zadd-zrange", "ceiling-p1", "ceiling-p16", "mc-getset-32B-p1", "mc-getset-32B-p16"} {
 		if !names[n] {
 			t.Fatalf("no workload %s", n)
 		}

@@ -125,11 +125,13 @@ func ThroughputWorkloads(keys, conns int) []Workload {
 			Title: fmt.Sprintf("+OK ceiling: PING, darner --bench_ok vs redis PING, pipeline %d", p),
 			Ops:   mustOps("1", "PING"), Pipeline: p, Conns: conns, Servers: rs, DarnerArgs: []string{"--bench_ok"}})
 	}
-	ws = append(ws, Workload{Name: "mc-getset-32B-p1", Protocol: loadgen.Memcache,
-		Title:     "Memcached text protocol set:get 1:10, 32B values, " + CountName(keys) + " keys, pipeline 1",
-		Ops:       mustOps("1", "set {key:key::"+k+"} {data}", "10", "get {key:key::"+k+"}"),
-		ValueSize: 32, Pipeline: 1, Conns: conns,
-		Preload: Preload{Kind: "strings", Prefix: "key:", Keys: keys}, Servers: []string{Darner, Memcached}})
+	for _, p := range []int{1, 16} {
+		ws = append(ws, Workload{Name: fmt.Sprintf("mc-getset-32B-p%d", p), Protocol: loadgen.Memcache,
+			Title:     fmt.Sprintf("Memcached text protocol set:get 1:10, 32B values, %s keys, pipeline %d", CountName(keys), p),
+			Ops:       mustOps("1", "set {key:key::"+k+"} {data}", "10", "get {key:key::"+k+"}"),
+			ValueSize: 32, Pipeline: p, Conns: conns,
+			Preload: Preload{Kind: "strings", Prefix: "key:", Keys: keys}, Servers: []string{Darner, Memcached}})
+	}
 	for i := range ws {
 		if ws[i].Protocol == "" {
 			ws[i].Protocol = loadgen.RESP
