@@ -374,7 +374,7 @@ func (s *listSink) put(e lpElem) {
 		}
 		return
 	}
-	s.vals = append(s.vals, e.appendTo(nil))
+	s.vals = append(s.vals, e.appendTo(make([]byte, 0, e.rawLen())))
 }
 
 // listPush is the shard half of the push commands (and of the push side
@@ -1043,6 +1043,7 @@ func lmoveTx(t *Tx, src, dst []byte, from, to bool) {
 	var s struct {
 		dstWrong bool
 		st       listStatus
+		popped   bool
 		val      []byte
 	}
 	ds, ss := t.ShardOf(dst), t.ShardOf(src)
@@ -1058,10 +1059,10 @@ func lmoveTx(t *Tx, src, dst []byte, from, to bool) {
 		}
 		var sink listSink
 		l.pop(from, 1, listLimitsOf(c.Server), &sink)
-		s.val = sink.vals[0]
+		s.val, s.popped = sink.vals[0], true
 	})
 	t.On(ds, func(c *Ctx) {
-		if s.val != nil {
+		if s.popped {
 			listPush(listDB(c), dst, to, [][]byte{s.val}, false, listLimitsOf(c.Server), c.Now)
 		}
 	})

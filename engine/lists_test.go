@@ -382,3 +382,292 @@ func TestListModel(t *testing.T) {
 		}
 	}
 }
+
+// TestListCrossShard runs random multi-key list commands (LMOVE,
+// RPOPLPUSH, LMPOP) on 1 shard (Run) and on 3 shards (Tx plans where the
+// keys span shards) and requires identical replies and lists.
+func TestListCrossShard(t *testing.T) {
+	one, three := NewLocal(1), NewLocal(3)
+	defer one.Close()
+	defer three.Close()
+	keys := []string{"q0", "q1", "q2", "q3", "q4", "q5"}
+	shards := map[int]bool{}
+	for _, k := range keys {
+		shards[ShardOf([]byte(k), 3)] = true
+	}
+	if len(shards) < 2 {
+		t.Fatal("test keys all land on one shard")
+	}
+	sides := []string{"LEFT", "RIGHT", "left", "UP"}
+	r := rand.New(rand.NewSource(7))
+	txs := 0
+	for step := 0; step < 3000; step++ {
+		k1, k2 := keys[r.Intn(len(keys))], keys[r.Intn(len(keys))]
+		var args []string
+		switch r.Intn(9) {
+		case 0, 1:
+			args = []string{"RPUSH", k1, randElem(r), randElem(r)}
+		case 2:
+			args = []string{"LMOVE", k1, k2, sides[r.Intn(4)], sides[r.Intn(3)]}
+		case 3:
+			args = []string{"RPOPLPUSH", k1, k2}
+		case 4:
+			n := 1 + r.Intn(3)
+			args = []string{"LMPOP", strconv.Itoa(n)}
+			for i := 0; i < n; i++ {
+				args = append(args, keys[r.Intn(len(keys))])
+			}
+			args = append(args, sides[r.Intn(3)])
+			if r.Intn(2) == 0 {
+				args = append(args, "COUNT", strconv.Itoa(r.Intn(4)))
+			}
+		case 5:
+			args = []string{"SET", k1, "str"}
+			if r.Intn(4) != 0 {
+				args = []string{"DEL", k1}
+			}
+		case 6:
+			args = []string{"LRANGE", k1, "0", "-1"}
+		case 7:
+			args = []string{"LPUSH", k1, strings.Repeat("b", 3000), strings.Repeat("c", 3000), strings.Repeat("d", 3000)}
+		case 8:
+			args = []string{"LPOP", k1, strconv.Itoa(r.Intn(3))}
+		}
+		b := make([][]byte, len(args))
+		for i, a := range args {
+			b[i] = []byte(a)
+		}
+		if cmd := Lookup(b[0]); cmd != nil && CheckArity(cmd.Arity, len(b)) && NeedsTx(cmd, b, 3) {
+			txs++
+		}
+		want, got := one.Do(args...), three.Do(args...)
+		if testing.Verbose() && (args[1] == "q0" || strings.Contains(strings.Join(args, " "), " q0")) {
+			t.Logf("%d %.80q -> %.80q", step, args, want)
+		}
+		if got != want {
+			t.Fatalf("step %d %q:\n 3 shards %.200q\n 1 shard  %.200q", step, args, got, want)
+		}
+		if step%100 == 0 {
+			checkLists(t, one)
+			checkLists(t, three)
+		}
+	}
+	if txs < 300 {
+		t.Fatalf("only %d commands went through Tx plans", txs)
+	}
+}
+
+func TestListpackCodec(t *testing.T) {
+	ints := []int64{0, 1, 127, 128, -1, 4095, -4096, 4096, -4097, 32767, -32768, 32768, -32769,
+		8388607, -8388608, 8388608, -8388609, 2147483647, -2147483648, 2147483648, -2147483649,
+		1<<63 - 1, -1 << 63}
+	wantEnc := []int{1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 9, 9, 9, 9}
+	var elems [][]byte
+	for i, v := range ints {
+		e := []byte(strconv.FormatInt(v, 10))
+		x := lpEncode(e)
+		if !x.isInt || x.enc != wantEnc[i] {
+			t.Fatalf("%d: isInt %v enc %d, want %d", v, x.isInt, x.enc, wantEnc[i])
+		}
+		elems = append(elems, e)
+	}
+	for _, n := range []int{0, 1, 63, 64, 125, 126, 127, 4095, 4096, 16380, 16385, 70000} {
+		elems = append(elems, []byte(strings.Repeat("s", n)))
+	}
+	elems = append(elems, []byte("-0"), []byte("01"), []byte("+1"), []byte("9223372036854775808"), []byte(" 1"))
+	total := 0
+	for _, e := range elems {
+		total += lpEntrySize(e)
+	}
+	buf := make([]byte, total)
+	lpWriteEntries(buf, elems, false)
+	p := 0
+	for i, e := range elems {
+		el, next := lpGet(buf, p)
+		if got := string(el.appendTo(nil)); got != string(e) {
+			t.Fatalf("elem %d: got %.40q want %.40q", i, got, e)
+		}
+		if el.rawLen() != len(e) {
+			t.Fatalf("elem %d: rawLen %d", i, el.rawLen())
+		}
+		if next-p != lpEntrySize(e) {
+			t.Fatalf("elem %d: size %d, want %d", i, next-p, lpEntrySize(e))
+		}
+		if lpPrev(buf, next) != p {
+			t.Fatalf("elem %d: backlen leads to %d, want %d", i, lpPrev(buf, next), p)
+		}
+		x := lpEncode(e)
+		if !lpEqual(el, &x) {
+			t.Fatalf("elem %d not equal to itself", i)
+		}
+		p = next
+	}
+	// A head write stores the elements reversed.
+	lpWriteEntries(buf, elems, true)
+	e, _ := lpGet(buf, 0)
+	if string(e.appendTo(nil)) != string(elems[len(elems)-1]) {
+		t.Fatalf("head write: first is %.20q", e.appendTo(nil))
+	}
+}
+
+func TestListEncodingConversions(t *testing.T) {
+	l := NewLocal(1)
+	defer l.Close()
+	db := l.Shards[0].DBs[0]
+	enc := func(key string) string {
+		v, ok := db.Get([]byte(key), 0)
+		if !ok {
+			return "none"
+		}
+		return OpsOf(TypeList).Encoding(l.Shards[0], v)
+	}
+	// 100-byte elements: the listpack holds 8192 bytes at most.
+	e := strings.Repeat("e", 100)
+	// Each entry takes 103 bytes: 7 + 79*103 + 100 <= 8192 < 7 + 79*103 + 103.
+	for i := 0; i < 79; i++ {
+		l.Do("RPUSH", "k", e)
+	}
+	if got := enc("k"); got != "listpack" {
+		t.Fatalf("79 x 100 bytes: %s", got)
+	}
+	l.Do("RPUSH", "k", e)
+	if got := enc("k"); got != "quicklist" {
+		t.Fatalf("80 x 100 bytes: %s", got)
+	}
+	// Shrinking converts back only at half the limit with one node.
+	l.Do("LTRIM", "k", "0", "50")
+	if got := enc("k"); got != "quicklist" {
+		t.Fatalf("51 elements: %s", got)
+	}
+	l.Do("LTRIM", "k", "0", "39") // 7 + 40*103 > 4096
+	if got := enc("k"); got != "quicklist" {
+		t.Fatalf("40 elements: %s", got)
+	}
+	l.Do("LTRIM", "k", "0", "38") // 7 + 39*103 <= 4096
+	if got := enc("k"); got != "listpack" {
+		t.Fatalf("39 elements: %s", got)
+	}
+	if got := l.Do("LLEN", "k"); got != rInt(39) {
+		t.Fatal(got)
+	}
+	// A large element makes a quicklist at once.
+	l.Do("RPUSH", "big", strings.Repeat("x", 9000))
+	if got := enc("big"); got != "quicklist" {
+		t.Fatalf("9000-byte element: %s", got)
+	}
+	// Elements for SORT, Clone for COPY.
+	v, _ := db.Get([]byte("k"), 0)
+	if els := OpsOf(TypeList).Elements(l.Shards[0], v); len(els) != 39 || string(els[38]) != e {
+		t.Fatalf("listpack elements: %d", len(els))
+	}
+	l.Do("RPUSH", "n", "1", "x", "-300")
+	for i := 0; i < 100; i++ {
+		l.Do("RPUSH", "n", e)
+	}
+	v, _ = db.Get([]byte("n"), 0)
+	els := OpsOf(TypeList).Elements(l.Shards[0], v)
+	if len(els) != 103 || string(els[0]) != "1" || string(els[2]) != "-300" {
+		t.Fatalf("quicklist elements: %d %q", len(els), els[:3])
+	}
+	q := db.objs.Get(v.Obj).(*quicklist)
+	c := q.Clone().(*quicklist)
+	q.pop(true, 3, &listSink{})
+	if c.count != 103 || c.MemBytes() <= 0 {
+		t.Fatalf("clone: count %d", c.count)
+	}
+	el, _ := lpGet(c.node(0).b, int(c.node(0).lo))
+	if !el.isInt || el.v != 1 {
+		t.Fatalf("clone's first element %+v", el)
+	}
+	q.count += 3 // the test popped behind the DB's back; keep checkLists quiet
+	l.Do("DEL", "n")
+}
+
+func TestListExpiry(t *testing.T) {
+	l := NewLocal(1)
+	defer l.Close()
+	now := int64(1_000_000)
+	l.Now = func() int64 { return now }
+	l.Do("RPUSH", "k", "a", "b")
+	l.Do("PEXPIRE", "k", "100")
+	if got := l.Do("RPUSH", "k", "c"); got != rInt(3) {
+		t.Fatal(got)
+	}
+	now += 100
+	for _, c := range [][]string{{"LLEN", "k"}, {"LPUSHX", "k", "x"}, {"RPUSHX", "k", "x"}} {
+		if got := l.Do(c...); got != rInt(0) {
+			t.Fatalf("%q after expiry: %q", c, got)
+		}
+	}
+	if got := l.Do("LPOP", "k"); got != rNull {
+		t.Fatal(got)
+	}
+	if got := l.Do("RPUSH", "k", "n"); got != rInt(1) {
+		t.Fatal(got)
+	}
+	if got := l.Do("TTL", "k"); got != rInt(-1) {
+		t.Fatalf("a new list inherits no TTL: %q", got)
+	}
+	checkLists(t, l)
+}
+
+// TestListMillionO1 pushes a million elements and checks that pushes and
+// pops at both ends touch only the end nodes: every interior node keeps
+// its buffer (so the work per push/pop does not grow with the list).
+func TestListMillionO1(t *testing.T) {
+	l := NewLocal(1)
+	defer l.Close()
+	const n = 1_000_000
+	db := l.Shards[0].DBs[0]
+	key := []byte("big")
+	lim := limitsOf(-2)
+	batch := make([][]byte, 1000)
+	for i := 0; i < n; i += len(batch) {
+		for j := range batch {
+			batch[j] = []byte(fmt.Sprintf("e%09d", i+j))
+		}
+		listPush(db, key, i%2000 == 0, batch, false, lim, 0)
+	}
+	v, _ := db.Get(key, 0)
+	q := db.objs.Get(v.Obj).(*quicklist)
+	if q.count != n {
+		t.Fatalf("count %d", q.count)
+	}
+	perNode := float64(n) / float64(q.numNodes())
+	if perNode < 500 {
+		t.Fatalf("%d nodes: %.0f elements per node", q.numNodes(), perNode)
+	}
+	if bpe := float64(q.MemBytes()) / n; bpe > 13.5 {
+		t.Fatalf("%.2f bytes per element", bpe)
+	}
+	interior := map[*byte]bool{}
+	for i := 2; i < q.numNodes()-2; i++ {
+		interior[&q.node(i).b[0]] = true
+	}
+	r := rand.New(rand.NewSource(1))
+	el := [][]byte{[]byte("x123456789")}
+	for i := 0; i < 20000; i++ {
+		left := r.Intn(2) == 0
+		if r.Intn(2) == 0 {
+			listPush(db, key, left, el, false, lim, 0)
+		} else {
+			listPop(db, key, left, 1, lim, 0, &listSink{})
+		}
+	}
+	v, _ = db.Get(key, 0)
+	q = db.objs.Get(v.Obj).(*quicklist)
+	kept := 0
+	for i := 0; i < q.numNodes(); i++ {
+		if interior[&q.node(i).b[0]] {
+			kept++
+		}
+	}
+	if kept < len(interior)-40 {
+		t.Fatalf("only %d of %d interior nodes kept their buffers", kept, len(interior))
+	}
+	// LINDEX in the middle skips whole nodes.
+	if got := l.Do("LLEN", "big"); got != rInt(q.count) {
+		t.Fatal(got)
+	}
+	checkLists(t, l)
+}
