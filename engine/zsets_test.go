@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -517,4 +519,47 @@ var _ = math.Inf
 
 func BenchmarkZBaselineGet(b *testing.B) {
 	benchZ(b, func(l *Local) { l.Do("SET", "k", "v") }, "GET", "k")
+}
+
+// TestZsetMemoryPerMember measures the skiplist form's memory for 1M
+// members "member:N" with score N (as redis-cli --pipe ZADDs them), by
+// MemBytes and by Go heap growth. Set DARNER_ZSET_MEM=1 to run it.
+func TestZsetMemoryPerMember(t *testing.T) {
+	if os.Getenv("DARNER_ZSET_MEM") != "1" {
+		t.Skip("DARNER_ZSET_MEM=1 runs the 1M-member memory measurement")
+	}
+	const n = 1000000
+	l := NewLocal(1)
+	defer l.Close()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	args := [][]byte{[]byte("ZADD"), []byte("big"), nil, nil}
+	for i := 0; i < n; i++ {
+		s := strconv.Itoa(i)
+		args[2] = []byte(s)
+		args[3] = []byte("member:" + s)
+		l.DoBytes(args)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	db := l.Shards[0].DBs[0]
+	v, _ := db.Get([]byte("big"), 0)
+	tr := l.Shards[0].Objects.Get(v.Obj).(*zsetTree)
+	t.Logf("MemBytes %d (%.1f B/member), UsedBytes %d, heap growth %d (%.1f B/member), leaves %d inner %d slab %d/%d table %d",
+		tr.MemBytes(), float64(tr.MemBytes())/n, db.UsedBytes(), int64(after.HeapAlloc)-int64(before.HeapAlloc),
+		float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/n, tr.leaves, tr.inners, len(tr.slab), cap(tr.slab), len(tr.table))
+	// random order inserts fill leaves less
+	l2 := NewLocal(1)
+	defer l2.Close()
+	perm := rand.Perm(n)
+	for _, i := range perm {
+		s := strconv.Itoa(i)
+		args[2] = []byte(s)
+		args[3] = []byte("member:" + s)
+		l2.DoBytes(args)
+	}
+	v2, _ := l2.Shards[0].DBs[0].Get([]byte("big"), 0)
+	tr2 := l2.Shards[0].Objects.Get(v2.Obj).(*zsetTree)
+	t.Logf("random order: MemBytes %d (%.1f B/member), leaves %d", tr2.MemBytes(), float64(tr2.MemBytes())/n, tr2.leaves)
 }
