@@ -247,7 +247,8 @@ func (t *strTable) setVal(i int, val []byte) {
 // removeAt deletes the entry in slot i, shifting later members of its
 // cluster back so that no tombstone is needed.
 func (t *strTable) removeAt(i int) {
-	t.release(t.slots[i])
+	gone := t.slots[i]
+	defer t.release(gone) // after the slot is cleared: release may compact
 	mask := len(t.slots) - 1
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
 		s := t.slots[j]
