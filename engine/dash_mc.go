@@ -158,7 +158,10 @@ func (db *DB) mcSetMeta(it *mcItem, flags uint32, cas uint64, state uint8) {
 // form is stored as EncInt, as SET does) with its client flags, CAS and
 // deadline (unix ms, 0 = none), replacing whatever key held. The item
 // starts unfetched with no win token. val must not alias the arena.
-func (db *DB) mcStore(key, val []byte, flags uint32, cas uint64, expireAt int64, now int64) {
+//
+// at, when not nil, is what mcFind returned for key with no mutation of
+// the DB since (it saves the second lookup); nil looks key up.
+func (db *DB) mcStore(key, val []byte, flags uint32, cas uint64, expireAt int64, now int64, at *mcItem) {
 	enc := EncRaw
 	var ibuf [8]byte
 	if n, ok := parseCanonicalInt(val); ok {
@@ -167,12 +170,46 @@ func (db *DB) mcStore(key, val []byte, flags uint32, cas uint64, expireAt int64,
 		val = ibuf[:k]
 		enc = EncInt
 	}
-	h := KeyHash(key)
-	if seg, bi, si := db.lookup(key, h); si >= 0 {
-		db.removeSlot(seg, bi, si)
-	}
 	ttl := expireAt != 0
 	n := recordLen(len(key), len(val), ttl) + mcMetaLen
+	kind := uint64(TypeString)<<slotTypeShift | uint64(enc)<<slotEncShift | slotMC
+	var h uint64
+	var seg *segment
+	bi, si := -1, -1
+	if at != nil && at.seg != nil {
+		seg, bi, si = at.seg, at.bi, at.si
+	} else {
+		h = KeyHash(key)
+		seg, bi, si = db.lookup(key, h)
+	}
+	if si >= 0 {
+		b := &seg.b[bi]
+		old := b.slots[si]
+		rec := db.rec(old)
+		if Encoding(old>>slotEncShift) != EncObject && AllocSize(n) == int64(len(rec)) && !overlaps(rec, key) && !overlaps(rec, val) {
+			// Same size class: rewrite the record where it is.
+			db.touch(seg, bi)
+			writeRecord(rec, key, val, ttl, expireAt)
+			t := mcTrailer(rec, ttl)
+			binary.LittleEndian.PutUint32(t, flags)
+			binary.LittleEndian.PutUint64(t[4:], cas)
+			t[12] = 0
+			s := old&^(slotKindMask|slotTTL|slotHot) | kind
+			if ttl {
+				s |= slotTTL
+				if expireAt < seg.minExp {
+					seg.minExp = expireAt
+				}
+			}
+			b.slots[si] = s
+			db.adjustTTL(seg, old, s)
+			return
+		}
+		db.removeSlot(seg, bi, si)
+	}
+	if h == 0 {
+		h = KeyHash(key)
+	}
 	rh := db.arena.Alloc(n)
 	rec := db.arena.Bytes(rh)
 	writeRecord(rec, key, val, ttl, expireAt)
@@ -181,7 +218,7 @@ func (db *DB) mcStore(key, val []byte, flags uint32, cas uint64, expireAt int64,
 	binary.LittleEndian.PutUint64(t[4:], cas)
 	t[12] = 0
 	db.dataBytes += db.arena.Size(rh)
-	s := uint64(rh) | tagOf(h)<<slotTagShift | uint64(TypeString)<<slotTypeShift | uint64(enc)<<slotEncShift | slotMC
+	s := uint64(rh) | tagOf(h)<<slotTagShift | kind
 	if ttl {
 		s |= slotTTL
 	}

@@ -447,7 +447,7 @@ func mcStoreCmd(c *Ctx, db *DB, kind proto.MCKind, key, data []byte, flags uint3
 			buf = append(buf, data...)
 		}
 		c.Shard.MC.scratch = buf
-		db.mcStore(key, buf, it.Flags, c.Shard.mcNextCAS(c.Server.NumShards), it.ExpireAt, c.Now)
+		db.mcStore(key, buf, it.Flags, c.Shard.mcNextCAS(c.Server.NumShards), it.ExpireAt, c.Now, &it)
 		st[MCTotalItems]++
 		return proto.MCStored
 	case proto.MCCas:
@@ -468,7 +468,7 @@ func mcStoreCmd(c *Ctx, db *DB, kind proto.MCKind, key, data []byte, flags uint3
 		}
 		return proto.MCStored
 	}
-	db.mcStore(key, data, flags, c.Shard.mcNextCAS(c.Server.NumShards), at, c.Now)
+	db.mcStore(key, data, flags, c.Shard.mcNextCAS(c.Server.NumShards), at, c.Now, &it)
 	st[MCTotalItems]++
 	return proto.MCStored
 }
@@ -511,7 +511,7 @@ func mcArith(c *Ctx, db *DB, it *mcItem, key []byte, incr bool, delta uint64, pi
 	}
 	c.Shard.MC.scratch = buf
 	fetched, state := it.Fetched, it.State
-	db.mcStore(key, buf, it.Flags, c.Shard.mcNextCAS(c.Server.NumShards), it.ExpireAt, c.Now)
+	db.mcStore(key, buf, it.Flags, c.Shard.mcNextCAS(c.Server.NumShards), it.ExpireAt, c.Now, it)
 	if inPlace && (fetched || state != 0) {
 		// memcached updated the same item: it keeps its fetched bit and
 		// its win-token/stale state.
@@ -585,7 +585,7 @@ func mcMetaGet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 		if expired {
 			at = c.Now + 1
 		}
-		db.mcStore(cmd.Key, nil, 0, c.Shard.mcNextCAS(c.Server.NumShards), at, c.Now)
+		db.mcStore(cmd.Key, nil, 0, c.Shard.mcNextCAS(c.Server.NumShards), at, c.Now, nil)
 		st[MCTotalItems]++
 		it, _ = db.mcFind(cmd.Key, c.Now)
 		db.mcSetMeta(&it, 0, it.CAS, mcStateWon)
@@ -734,7 +734,7 @@ func mcMetaSet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 			db.mcRemove(&it)
 		}
 	} else {
-		db.mcStore(cmd.Key, data, flags, cas, at, c.Now)
+		db.mcStore(cmd.Key, data, flags, cas, at, c.Now, nil)
 		st[MCTotalItems]++
 		if stale {
 			if nit, ok := db.mcFind(cmd.Key, c.Now); ok {
@@ -774,7 +774,7 @@ func mcMetaDelete(c *Ctx, db *DB, cmd *proto.MCCommand) {
 		flags, state := it.Flags, uint8(mcStateStale)
 		if m.Has('x') {
 			flags, state = 0, it.State
-			db.mcStore(cmd.Key, nil, 0, cas, it.ExpireAt, c.Now)
+			db.mcStore(cmd.Key, nil, 0, cas, it.ExpireAt, c.Now, nil)
 			st[MCTotalItems]++
 			if m.Has('I') {
 				state = mcStateStale
@@ -821,7 +821,7 @@ func mcMetaArith(c *Ctx, db *DB, cmd *proto.MCCommand, pinned bool) {
 		v = m.Initial
 		buf := strconv.AppendUint(c.Shard.MC.scratch[:0], v, 10)
 		c.Shard.MC.scratch = buf
-		db.mcStore(cmd.Key, buf, 0, c.Shard.mcNextCAS(c.Server.NumShards), at, c.Now)
+		db.mcStore(cmd.Key, buf, 0, c.Shard.mcNextCAS(c.Server.NumShards), at, c.Now, nil)
 		st[MCTotalItems]++
 		created = true
 	default:

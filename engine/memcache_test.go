@@ -261,3 +261,12 @@ func BenchmarkMemcacheSet(b *testing.B) {
 		mcRun(c, args)
 	}
 }
+
+func BenchmarkMemcacheRespSetForComparison(b *testing.B) {
+	db := NewDB(DBConfig{Node: -1})
+	key, val := []byte("key:500"), []byte("01234567890123456789012345678901")
+	b.ReportAllocs()
+	for b.Loop() {
+		db.Set(key, val, 0, 0, 1)
+	}
+}
