@@ -770,6 +770,25 @@ func lcsReply(w *proto.Writer, a, b []byte, typesOK bool, args [][]byte, maxBulk
 		w.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 		return
 	}
+	if getLen { // two rows of the table suffice for the length
+		prev, cur := make([]uint32, blen+1), make([]uint32, blen+1)
+		for i := 1; i <= alen; i++ {
+			ai := a[i-1]
+			for j := 1; j <= blen; j++ {
+				switch {
+				case ai == b[j-1]:
+					cur[j] = prev[j-1] + 1
+				case prev[j] > cur[j-1]:
+					cur[j] = prev[j]
+				default:
+					cur[j] = cur[j-1]
+				}
+			}
+			prev, cur = cur, prev
+		}
+		w.Int(int64(prev[blen]))
+		return
+	}
 	// tab[j+(blen+1)*i] is the LCS length of a[:i] and b[:j].
 	tab := make([]uint32, cells)
 	row := blen + 1
@@ -789,10 +808,6 @@ func lcsReply(w *proto.Writer, a, b []byte, typesOK bool, args [][]byte, maxBulk
 	}
 	at := func(i, j int) uint32 { return tab[j+row*i] }
 	total := at(alen, blen)
-	if getLen {
-		w.Int(int64(total))
-		return
-	}
 	// Walk back from the end, building the LCS string and (IDX) the
 	// matching ranges exactly as Redis does.
 	result := make([]byte, total)

@@ -545,3 +545,53 @@ func BenchmarkStringsDirectIncr(b *testing.B) {
 func BenchmarkStringsDirectMGet(b *testing.B) {
 	benchStringsDirect(b, [][]string{{"MSET", "a", "1", "b", "two", "c", "three"}}, "MGET", "a", "b", "c")
 }
+
+// FuzzStrings feeds arbitrary arguments to the strings commands on two
+// shards: no input may panic, every reply is one well-formed RESP value,
+// and the databases stay consistent.
+func FuzzStrings(f *testing.F) {
+	for _, seed := range []string{
+		"SET k v EX 10 GET", "SET k v PXAT 1 NX", "SET k v EX 9223372036854775807", "GETEX k PERSIST EX 1",
+		"SETRANGE k 536870911 x", "SETRANGE k 130 abc", "APPEND k 0123456789", "GETRANGE k -9223372036854775808 -1",
+		"INCRBYFLOAT k 0x1p-16445", "INCRBYFLOAT k 1e4932", "INCRBYFLOAT k -.5e-4950", "INCRBY k -9223372036854775808",
+		"LCS k j IDX MINMATCHLEN -1 WITHMATCHLEN", "MSETNX k 1 j 2", "MGET k j k", "SET k 9223372036854775807",
+		"SETEX k 1 v", "PSETEX k 9223372036854775807 v", "DECRBY k -9223372036854775808", "SUBSTR k 1 0",
+	} {
+		f.Add(seed)
+	}
+	names := map[string]bool{"set": true, "get": true, "setnx": true, "setex": true, "psetex": true, "getset": true,
+		"getdel": true, "getex": true, "mget": true, "mset": true, "msetnx": true, "append": true, "strlen": true,
+		"getrange": true, "substr": true, "setrange": true, "incr": true, "decr": true, "incrby": true,
+		"decrby": true, "incrbyfloat": true, "lcs": true}
+	l := NewLocal(2)
+	f.Cleanup(l.Close)
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Fields(line)
+		if len(args) == 0 || !names[strings.ToLower(args[0])] {
+			return
+		}
+		for i := 1; i < len(args); i++ { // keep keys few so commands meet earlier values
+			if len(args[i]) == 1 {
+				args[i] = "k"
+			}
+		}
+		for _, s := range []string{"SETRANGE", "APPEND", "SET", "MSET"} { // keep values small
+			if strings.EqualFold(args[0], s) && len(args) > 2 {
+				for _, a := range args[2:] {
+					if n, err := strconv.Atoi(a); err == nil && n > 1<<20 {
+						return
+					}
+				}
+			}
+		}
+		got := l.Do(args...)
+		if len(got) < 3 || !strings.HasSuffix(got, "\r\n") || !strings.ContainsRune("+-:$*_%,#", rune(got[0])) {
+			t.Fatalf("%q: malformed reply %q", args, got)
+		}
+		for _, sh := range l.Shards {
+			if err := sh.DBs[0].Check(); err != nil {
+				t.Fatalf("%q: %v", args, err)
+			}
+		}
+	})
+}
