@@ -295,12 +295,12 @@ func hllSparseToDense(v, dst []byte) ([]byte, bool) {
 	for p := 0; p < len(sp); {
 		span, oplen, val := hllOpSpan(sp, p)
 		p += oplen
+		if span+idx > hllRegisters {
+			return dst, false // more registers than an HLL has
+		}
 		if val == 0 {
 			idx += span
 			continue
-		}
-		if span+idx > hllRegisters {
-			break
 		}
 		for ; span > 0; span-- {
 			hllDenseSetReg(regs, idx, uint8(val))
@@ -454,7 +454,9 @@ func hllPromote(buf []byte, index int, count uint8, dense []byte) ([]byte, int) 
 }
 
 // hllMerge raises max[i] to every register of the HLL v; false when v is
-// a corrupt sparse HLL.
+// a corrupt sparse HLL: opcodes covering fewer or more than 16384
+// registers (Redis 7.0.15 and later refuse the overflow at any opcode;
+// max may then hold part of v).
 func hllMerge(max *[hllRegisters]uint8, v []byte) bool {
 	if v[4] == hllEncDense {
 		regs := v[hllHdrSize:]
@@ -474,12 +476,12 @@ func hllMerge(max *[hllRegisters]uint8, v []byte) bool {
 	for p := 0; p < len(sp); {
 		span, oplen, val := hllOpSpan(sp, p)
 		p += oplen
+		if span+i > hllRegisters {
+			return false // more registers than an HLL has
+		}
 		if val == 0 {
 			i += span
 			continue
-		}
-		if span+i > hllRegisters {
-			break
 		}
 		for ; span > 0; span-- {
 			if uint8(val) > max[i] {
