@@ -121,9 +121,20 @@ func writeString(w *proto.Writer, v Value, ok bool) {
 
 // getString looks key up for a command that reads a string. It writes
 // WRONGTYPE and reports false when the key holds another type; a missing
-// key is (ok=true, found=false).
+// key is (ok=true, found=false). The lookup counts as a keyspace hit or
+// miss even in a write command (GETSET, GETDEL, GETEX, SET ... GET), as
+// Redis's lookupKeyRead does.
 func getString(c *Ctx, key []byte) (v Value, found, ok bool) {
+	st := &c.Shard.Stats
+	read := st.readCmd
+	st.readCmd = true
 	v, found = c.Shard.DBs[c.DB].Get(key, c.Now)
+	st.readCmd = read
+	return checkString(c, v, found)
+}
+
+// checkString writes WRONGTYPE for a value of another type (ok=false).
+func checkString(c *Ctx, v Value, found bool) (Value, bool, bool) {
 	if found && v.Type != TypeString {
 		c.W.WrongType()
 		return v, true, false
@@ -639,7 +650,8 @@ func incrBy(c *Ctx, key []byte, by int64) {
 // hashes.go): 10.5 + 0.1 reads "10.6", and the reply is "%.17Lf" without
 // trailing zeros. The deadline is kept.
 func cmdIncrByFloat(c *Ctx, args [][]byte) {
-	v, found, ok := getString(c, args[1])
+	v, found := c.Shard.DBs[c.DB].Get(args[1], c.Now) // a write lookup: no hit/miss
+	v, found, ok := checkString(c, v, found)
 	if !ok {
 		return
 	}
