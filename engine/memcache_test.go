@@ -32,7 +32,9 @@ func (m *mcLocal) part(shard int, cmd *Command, args [][]byte) {
 
 // do runs every request in s ("\n" becomes CRLF) and returns the replies.
 func (m *mcLocal) do(t *testing.T, s string) string {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	buf := []byte(strings.ReplaceAll(s, "\n", "\r\n"))
 	m.w.Buf = m.w.Buf[:0]
 	n := len(m.l.Shards)
@@ -45,6 +47,9 @@ func (m *mcLocal) do(t *testing.T, s string) string {
 			continue
 		}
 		if k == 0 {
+			if t == nil {
+				break // fuzzing: the rest is an incomplete request
+			}
 			t.Fatalf("incomplete request %q", buf)
 		}
 		raw := buf[:k]
@@ -230,9 +235,9 @@ func BenchmarkMemcacheGet(b *testing.B) {
 	for i := 0; i < 1000; i++ {
 		p.Parse([]byte(fmt.Sprintf("set key:%d 0 0 32\r\n%032d\r\n", i, i)))
 	}
-	m.do(&testing.T{}, "")
+	m.do(nil, "")
 	for i := 0; i < 1000; i++ {
-		m.do(&testing.T{}, fmt.Sprintf("set key:%d 0 0 32\n%032d\n", i, i))
+		m.do(nil, fmt.Sprintf("set key:%d 0 0 32\n%032d\n", i, i))
 	}
 	_, cmd, _ := p.Parse([]byte("get key:500\r\n"))
 	var req MCRequest
@@ -269,4 +274,31 @@ func BenchmarkMemcacheRespSetForComparison(b *testing.B) {
 	for b.Loop() {
 		db.Set(key, val, 0, 0, 1)
 	}
+}
+
+// FuzzMemcacheEngine runs arbitrary request streams through the handlers
+// on three shards and checks every dashtable afterwards.
+func FuzzMemcacheEngine(f *testing.F) {
+	for _, s := range []string{
+		"set a 1 0 1\nx\nget a b\n", "incr a 1\ndecr a 99\n", "mg a v c t N30 T-1 s f h k O1\n",
+		"ms a 2 MA I C5 E7 T1\nxx\nmd a I T5 x q\nma a N0 J9 MD v\n", "gat -1 a\ngets a\ntouch a 1\n",
+		"flush_all 1\nstats\nstats items\n", "cas a 0 0 1 1\nz\nappend a 0 0 1\nq\n", "me a\nmn\n",
+		"ms Zm9v 1 b\nx\nmg Zm9v b v k\n", "set a 0 0 20\n18446744073709551615\nincr a 5\n",
+	} {
+		f.Add(s)
+	}
+	m := newMCLocal(3) // reused: creating shards costs more than a run
+	f.Cleanup(m.l.Close)
+	f.Fuzz(func(t *testing.T, s string) {
+		m.p.Reset()
+		m.do(nil, "flush_all\n")
+		m.do(nil, s)
+		m.now += 1500
+		m.do(nil, s)
+		for _, sh := range m.l.Shards {
+			if err := sh.DBs[0].Check(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

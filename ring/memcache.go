@@ -131,7 +131,9 @@ func (s *Server) bindMemcached() error {
 
 // acceptedMemcached makes c, just accepted, a memcached connection.
 func (s *shard) acceptedMemcached(c *conn) {
-	c.mc = &mcConn{parser: proto.MCParser{MaxItemSize: s.srv.cfg.MemcachedMaxItemSize}}
+	// StrictKeys: a key with control characters is refused (protocol.txt;
+	// memcached 1.6 itself does not check).
+	c.mc = &mcConn{parser: proto.MCParser{MaxItemSize: s.srv.cfg.MemcachedMaxItemSize, StrictKeys: true}}
 }
 
 // mcDispatch runs one part: inline when nothing is pending and the key is
