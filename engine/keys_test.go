@@ -663,3 +663,105 @@ func TestSortStrtod(t *testing.T) {
 		}
 	}
 }
+
+// RENAME, COPY and MOVE of the real collection families' values, compact
+// and large, across shards: the values read back the same, copies are
+// independent, and every shard's object bytes return to zero once the
+// keys are gone.
+func TestKeysMoveCollections(t *testing.T) {
+	for _, n := range shardCounts {
+		t.Run(fmt.Sprint("shards=", n), func(t *testing.T) {
+			now := int64(1_700_000_000_000)
+			l := newKeysLocal(t, n, &now)
+			f := func(want string, args ...string) { t.Helper(); expect(t, l, want, args...) }
+			for _, size := range []int{3, 300} {
+				list, hash, zset := []string{"RPUSH", "l:src"}, []string{"HSET", "h:src"}, []string{"ZADD", "z:src"}
+				for i := 0; i < size; i++ {
+					v := strconv.Itoa(i)
+					list = append(list, "e"+v)
+					hash = append(hash, "f"+v, "v"+v)
+					zset = append(zset, v, "m"+v)
+				}
+				f(":"+strconv.Itoa(size)+"\r\n", list...)
+				f(":"+strconv.Itoa(size)+"\r\n", hash...)
+				f(":"+strconv.Itoa(size)+"\r\n", zset...)
+				for _, p := range []string{"l", "h", "z"} {
+					src, dst := p+":src", keyOn(p+":dst", n-1, n)
+					enc := l.Do("OBJECT", "ENCODING", src)
+					f(":1\r\n", "EXPIRE", src, "100")
+					f("+OK\r\n", "RENAME", src, dst)
+					f(":100\r\n", "TTL", dst)
+					if got := l.Do("OBJECT", "ENCODING", dst); got != enc {
+						t.Fatalf("%s: encoding %q after RENAME, was %q", p, got, enc)
+					}
+					cp := keyOn(p+":copy", 0, n)
+					f(":1\r\n", "COPY", dst, cp)
+					f(":1\r\n", "MOVE", cp, "1")
+					f(":1\r\n", "COPY", dst, cp, "DB", "2")
+				}
+				want := func(args ...string) string { return l.Do(args...) }
+				lr, hl, zr := want("LRANGE", keyOn("l:dst", n-1, n), "0", "-1"), want("HLEN", keyOn("h:dst", n-1, n)), want("ZRANGE", keyOn("z:dst", n-1, n), "0", "-1", "WITHSCORES")
+				if !strings.HasPrefix(lr, "*"+strconv.Itoa(size)+"\r\n$2\r\ne0") || hl != ":"+strconv.Itoa(size)+"\r\n" || !strings.HasPrefix(zr, "*"+strconv.Itoa(2*size)+"\r\n$2\r\nm0") {
+					t.Fatalf("size %d: LRANGE %.40q HLEN %q ZRANGE %.40q", size, lr, hl, zr)
+				}
+				// The copies in DB 1 and 2 are equal and independent.
+				for _, db := range []string{"1", "2"} {
+					f("+OK\r\n", "SELECT", db)
+					if got := want("LRANGE", keyOn("l:copy", 0, n), "0", "-1"); got != lr {
+						t.Fatalf("db %s: copied list differs", db)
+					}
+					if got := want("ZRANGE", keyOn("z:copy", 0, n), "0", "-1", "WITHSCORES"); got != zr {
+						t.Fatalf("db %s: copied zset differs", db)
+					}
+					f(":"+strconv.Itoa(size+1)+"\r\n", "RPUSH", keyOn("l:copy", 0, n), "extra"+db)
+					f(":1\r\n", "HSET", keyOn("h:copy", 0, n), "extra", db)
+				}
+				f("+OK\r\n", "SELECT", "0")
+				if got := want("LRANGE", keyOn("l:dst", n-1, n), "0", "-1"); got != lr {
+					t.Fatalf("the original list changed with its copies")
+				}
+				f("+OK\r\n", "FLUSHALL")
+				for _, sh := range l.Shards {
+					for i, db := range sh.DBs {
+						if db.objBytes != 0 || db.Len() != 0 {
+							t.Fatalf("shard %d db %d: %d keys, %d object bytes after FLUSHALL", sh.ID, i, db.Len(), db.objBytes)
+						}
+					}
+					if sh.Objects.Len() != 0 {
+						t.Fatalf("shard %d keeps %d objects", sh.ID, sh.Objects.Len())
+					}
+				}
+			}
+		})
+	}
+}
+
+// SORT on the real list and zset families, with BY and GET patterns whose
+// keys (strings and hash fields) live on every shard.
+func TestKeysSortRealTypes(t *testing.T) {
+	for _, n := range shardCounts {
+		t.Run(fmt.Sprint("shards=", n), func(t *testing.T) {
+			now := int64(1_700_000_000_000)
+			l := newKeysLocal(t, n, &now)
+			f := func(want string, args ...string) { t.Helper(); expect(t, l, want, args...) }
+			a := func(args []string, want ...string) { t.Helper(); expect(t, l, respArray(want...), args...) }
+			s := func(args ...string) []string { return args }
+			f(":4\r\n", "RPUSH", "l", "3", "1", "2", "10")
+			f(":1\r\n", "HSET", "h_1", "f", "5")
+			f(":1\r\n", "HSET", "h_3", "f", "1")
+			f("+OK\r\n", "MSET", "w_3", "1", "w_1", "3", "w_2", "2")
+			f(":3\r\n", "ZADD", "z", "3", "a", "1", "b", "2", "c")
+			a(s("SORT", "l", "BY", "h_*->f", "GET", "h_*->f"), "<nil>", "<nil>", "1", "5")
+			a(s("SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*"), "10", "<nil>", "3", "1", "2", "2", "1", "3")
+			a(s("SORT", "z", "BY", "nosort"), "b", "c", "a")
+			a(s("SORT", "z", "ALPHA", "DESC"), "c", "b", "a")
+			a(s("SORT", "z", "BY", "nosort", "DESC", "LIMIT", "0", "2"), "a", "c")
+			dst := keyOn("dst", n-1, n)
+			f(":4\r\n", "SORT", "l", "BY", "w_*", "STORE", dst)
+			a(s("LRANGE", dst, "0", "-1"), "10", "3", "2", "1")
+			f(":3\r\n", "SORT", "z", "ALPHA", "STORE", "l")
+			a(s("LRANGE", "l", "0", "-1"), "a", "b", "c")
+			f("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", "SORT", "h_1")
+		})
+	}
+}
