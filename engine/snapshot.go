@@ -84,8 +84,8 @@ func SnapshotShard(srv *Server, s *Shard) ShardSnapshot {
 	if len(s.Stats.ErrorCodes) > 0 {
 		sn.ErrorCodes = make(map[string]uint64, len(s.Stats.ErrorCodes))
 		for k, v := range s.Stats.ErrorCodes {
-			sn.ErrorCodes[k] = v
-			sn.TotalErrors += v
+			sn.ErrorCodes[k] = *v
+			sn.TotalErrors += *v
 		}
 	}
 	if srv != nil && srv.RingStats != nil {

@@ -39,9 +39,9 @@ type ShardStats struct {
 	// Cmds is indexed by Command.ID; allocated on the first command.
 	Cmds []CmdStats
 	// ErrorCodes counts error replies by their first word (Redis's
-	// errorstats: ERR, WRONGTYPE, NOAUTH, ...). A map: a code is inserted
-	// once, later increments do not allocate.
-	ErrorCodes map[string]uint64
+	// errorstats: ERR, WRONGTYPE, NOAUTH, ...). A code is inserted once;
+	// later increments go through the pointer and do not allocate.
+	ErrorCodes map[string]*uint64
 	// Keyspace lookups by read-only commands (DB.Get while such a command
 	// runs): Redis's keyspace_hits/keyspace_misses.
 	Hits, Misses uint64
@@ -53,6 +53,18 @@ type ShardStats struct {
 	// DB.Get counts hits and misses for reads only, as Redis's
 	// lookupKeyRead does.
 	readCmd bool
+
+	// NoTiming turns the per-command clock reads off (CONFIG SET
+	// latency-tracking no; the ring copies it on every tick): calls and
+	// errors are still counted, durations are not.
+	NoTiming bool
+	// clock is the last clock read and clockOK whether it may serve as
+	// the next command's start: commands run back to back in one batch
+	// share the boundary read, so a command costs one clock read, not two
+	// (a read costs 100-250 ns on VMs without a vDSO clock). The
+	// dispatcher calls ClockStale before each batch.
+	clock   int64
+	clockOK bool
 }
 
 //go:linkname nanotime runtime.nanotime
@@ -65,17 +77,37 @@ func Nanotime() int64 { return nanotime() }
 // BeginCommand is called by the dispatcher on the shard thread right
 // before cmd.Run; it returns the start time to pass to EndCommand.
 func (s *Shard) BeginCommand(cmd *Command) int64 {
-	s.Stats.readCmd = cmd.Flags&FlagReadonly != 0
-	return nanotime()
+	st := &s.Stats
+	st.readCmd = cmd.Flags&FlagReadonly != 0
+	if st.NoTiming {
+		return 0
+	}
+	if !st.clockOK {
+		st.clock = nanotime()
+		st.clockOK = true
+	}
+	return st.clock
 }
+
+// ClockStale tells the shard that time has passed since the last command
+// ended (a new batch of commands starts): the next BeginCommand reads the
+// clock instead of reusing the last command's end. The dispatcher calls it
+// before every batch it runs (a connection's input, a hop).
+func (s *Shard) ClockStale() { s.Stats.clockOK = false }
 
 // EndCommand records one run of cmd that began at start (BeginCommand);
 // reply is the reply it wrote (an error reply counts as a failed call and
 // in the error codes). reply is only read.
 func (s *Shard) EndCommand(cmd *Command, start int64, reply []byte) {
-	s.Stats.readCmd = false
+	st := &s.Stats
+	st.readCmd = false
 	failed := len(reply) > 0 && reply[0] == '-'
-	s.RecordCommand(cmd, nanotime()-start, failed)
+	var ns int64
+	if !st.NoTiming {
+		st.clock = nanotime()
+		ns = st.clock - start
+	}
+	s.RecordCommand(cmd, ns, failed)
 	if failed {
 		s.RecordError(reply)
 	}
@@ -122,19 +154,25 @@ func (s *Shard) RecordRejected(cmd *Command, reply []byte) {
 // without the '-') under its code.
 func (s *Shard) RecordError(reply []byte) {
 	code := ErrorCode(reply)
-	if s.Stats.ErrorCodes == nil {
-		s.Stats.ErrorCodes = make(map[string]uint64)
-	}
-	if _, ok := s.Stats.ErrorCodes[string(code)]; ok {
-		s.Stats.ErrorCodes[string(code)]++ // no allocation: map index by converted []byte
+	if n := s.Stats.ErrorCodes[string(code)]; n != nil { // no allocation: lookup by converted []byte
+		*n++
 		return
 	}
-	if len(s.Stats.ErrorCodes) >= maxErrorCodes {
-		// Redis stops adding codes past 128 and counts the rest under
-		// errorstat_ERRORSTATS_DISABLED... darner keeps counting them as ERR.
-		code = []byte("ERR")
+	if s.Stats.ErrorCodes == nil {
+		s.Stats.ErrorCodes = make(map[string]*uint64)
 	}
-	s.Stats.ErrorCodes[string(code)]++
+	if len(s.Stats.ErrorCodes) >= maxErrorCodes {
+		// A client inventing codes (through scripts) must not grow the
+		// map without bound: past the limit new codes count as ERR.
+		code = []byte("ERR")
+		if n := s.Stats.ErrorCodes["ERR"]; n != nil {
+			*n++
+			return
+		}
+	}
+	n := new(uint64)
+	*n = 1
+	s.Stats.ErrorCodes[string(code)] = n
 }
 
 // maxErrorCodes bounds ErrorCodes (a client that invents codes through a
@@ -153,6 +191,9 @@ func ErrorCode(reply []byte) []byte {
 	}
 	return reply
 }
+
+// LatencyTracking is latency-tracking: whether commands are timed.
+func (c *Config) LatencyTracking() bool { return c.load().ints[pLatencyTracking] != 0 }
 
 // countLookup counts a keyspace hit or miss when a read-only command runs.
 func (s *ShardStats) countLookup(hit bool) {

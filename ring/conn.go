@@ -134,7 +134,7 @@ func (s *shard) accepted(fd int, memcached bool) {
 		return
 	}
 	s.accepts.Add(1)
-	if int(s.srv.clients.Add(1)) > s.srv.cfg.MaxClients {
+	if s.srv.clients.Add(1) > s.srv.eng.Config().MaxClients() {
 		s.srv.clients.Add(-1)
 		s.stats.rejected++
 		msg := "-ERR max number of clients reached\r\n"
@@ -356,6 +356,7 @@ func (s *shard) markReady(c *conn) {
 // the buffer is exhausted, the connection must wait for hops, or its
 // output is over the backpressure limit.
 func (s *shard) process(c *conn) {
+	s.eng.ClockStale()
 	if c.mc != nil {
 		s.processMC(c)
 		return

@@ -205,6 +205,7 @@ func NewServer(cfg Config) (*Server, error) {
 		Version:     cfg.Version,
 		RingStats:   s.ringStats,
 	}
+	s.startupConfig()
 	return s, nil
 }
 

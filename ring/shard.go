@@ -254,7 +254,7 @@ func (s *shard) run(ready chan<- error) {
 }
 
 func (s *shard) loop() error {
-	tickNs := int64(time.Second) / int64(s.srv.cfg.Hz)
+	tickNs := s.tickNs()
 	now := time.Now().UnixNano()
 	nextTick := now + tickNs
 	more := false
@@ -310,6 +310,7 @@ func (s *shard) loop() error {
 		s.dirty = s.dirty[:0]
 		if now >= nextTick {
 			s.eng.Tick(s.nowMs)
+			tickNs = s.tickNs() // CONFIG SET hz takes effect at the next tick
 			nextTick += tickNs
 			if nextTick <= now {
 				nextTick = now + tickNs

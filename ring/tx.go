@@ -480,6 +480,7 @@ func (s *shard) hopDone(h *hop) {
 }
 
 func (s *shard) prepHop() {
+	s.eng.ClockStale()
 	s.ctx.Shard = s.eng
 	s.ctx.Now = s.nowMs
 	s.ctx.W = &s.w

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/darnerdb/darner/engine"
 	"github.com/darnerdb/darner/proto"
@@ -156,6 +159,7 @@ func (srv *Server) submit(ctx context.Context, target int, r *extReq) ([]byte, e
 
 // drainExternal runs the external requests queued for this shard.
 func (s *shard) drainExternal() {
+	s.eng.ClockStale()
 	q := &s.ext
 	q.mu.Lock()
 	reqs := q.reqs
@@ -266,4 +270,39 @@ func (srv *Server) ringStats(id int) engine.RingShardStats {
 		Reads:        s.stats.reads,
 		Writes:       s.stats.writes,
 	}
+}
+
+// ---- start-up flags in CONFIG ----
+
+// startupConfig passes the start-up flags to the engine's CONFIG store, so
+// CONFIG GET reports them (port, databases, requirepass and io-threads
+// come from engine.Server itself). The loops read hz, maxclients and
+// latency-tracking from there, so CONFIG SET of those takes effect.
+func (s *Server) startupConfig() {
+	c := s.eng.Config()
+	pairs := [][2]string{
+		{"hz", strconv.Itoa(s.cfg.Hz)},
+		{"maxclients", strconv.Itoa(s.cfg.MaxClients)},
+		{"bind", strings.Join(s.cfg.Bind, " ")},
+		{"proto-max-bulk-len", strconv.FormatInt(s.cfg.MaxBulkLen, 10)},
+		{"client-query-buffer-limit", strconv.FormatInt(s.cfg.QueryBufferLimit, 10)},
+	}
+	for _, p := range pairs {
+		if err := c.SetStartup(p[0], p[1]); err != nil {
+			s.log.Warn("start-up flag not reflected in CONFIG", "param", p[0], "value", p[1], "err", err)
+		}
+	}
+}
+
+// tickNs is the shard's tick period from CONFIG's hz (one atomic load).
+// It runs on every tick, so it also refreshes the shard's copy of
+// latency-tracking.
+func (s *shard) tickNs() int64 {
+	cfg := s.srv.eng.Config()
+	s.eng.Stats.NoTiming = !cfg.LatencyTracking()
+	hz := cfg.Hz()
+	if hz <= 0 {
+		hz = s.srv.cfg.Hz
+	}
+	return int64(time.Second) / int64(hz)
 }

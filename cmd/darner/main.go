@@ -65,6 +65,7 @@ func newApp() *cli.App {
 			&cli.Int64Flag{Name: "client_query_buffer_limit", Value: 1 << 30, Usage: "largest unparsed input one client may accumulate, in bytes; beyond it the client is closed", EnvVars: envOf("client_query_buffer_limit")},
 			&cli.IntFlag{Name: "memcached_port", Value: 0, Usage: "memcached protocol port (text and meta protocol, sharing database 0 with the Redis API); 0 = off", EnvVars: envOf("memcached_port")},
 			&cli.StringFlag{Name: "memcached_max_item_size", Value: "1m", Usage: "largest memcached item (memcached's -I): bytes, or with a k/m suffix (512k, 1m); 1024 bytes to 1 GB", EnvVars: envOf("memcached_max_item_size")},
+			&cli.IntFlag{Name: "admin_port", Value: 0, Usage: "HTTP port for /metrics (Prometheus) and /healthz, on the --bind addresses; 0 = off (both are also served on the main port)", EnvVars: envOf("admin_port")},
 			&cli.BoolFlag{Name: "bench_ok", Usage: "answer every command with +OK (measures the networking ceiling; stores nothing)", EnvVars: envOf("bench_ok")},
 			&cli.StringFlag{Name: "log_level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envOf("log_level")},
 			&cli.BoolFlag{Name: "logtostderr", Value: true, Usage: "log to stderr (darner always does; accepted for Dragonfly compatibility)", EnvVars: envOf("logtostderr")},
@@ -116,10 +117,20 @@ func run(c *cli.Context) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
+	var admin *adminServer
+	if p := c.Int("admin_port"); p > 0 {
+		if admin, err = startAdmin(srv, cfg.Bind, p, log); err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+			return err
+		}
+	}
 	log.Info("darner ready", "version", version, "port", srv.Port(), "memcached_port", srv.MemcachedPort(), "backend", srv.Backend(), "pid", os.Getpid())
 
 	s := <-sig
 	log.Info("shutting down", "signal", s.String())
+	admin.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -402,3 +402,33 @@ func histogram(fams map[string]*dto.MetricFamily, name, labels string) *dto.Hist
 	}
 	return nil
 }
+
+// TestStartupFlagsInConfig: CONFIG GET reports the start-up flags, and
+// CONFIG SET maxclients takes effect on the next connection.
+func TestStartupFlagsInConfig(t *testing.T) {
+	p := startDarner(t, backends()[0], "--proactor_threads", "2", "--hz", "50", "--maxclients", "77", "--proto_max_bulk_len", "2097152")
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: p.addr(), Protocol: 2, DisableIdentity: true, PoolSize: 1})
+	defer rdb.Close()
+	for k, want := range map[string]string{
+		"hz": "50", "maxclients": "77", "port": strconv.Itoa(p.port), "bind": "127.0.0.1",
+		"proto-max-bulk-len": "2097152", "databases": "16", "io-threads": "2",
+	} {
+		got, err := rdb.ConfigGet(ctx, k).Result()
+		must(t, err)
+		if got[k] != want {
+			t.Errorf("CONFIG GET %s = %q, want %q", k, got[k], want)
+		}
+	}
+	must(t, rdb.ConfigSet(ctx, "hz", "100").Err())
+	must(t, rdb.ConfigSet(ctx, "maxclients", "1").Err())
+	c, err := net.DialTimeout("tcp", p.addr(), 2*time.Second)
+	must(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if line != "-ERR max number of clients reached\r\n" {
+		t.Errorf("connection over CONFIG SET maxclients 1: %q", line)
+	}
+	must(t, rdb.ConfigSet(ctx, "maxclients", "10000").Err())
+}
