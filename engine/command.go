@@ -92,6 +92,39 @@ type Session struct {
 	Resp3  bool
 	Name   string
 	Authed bool
+
+	// MULTI/EXEC (multi.go). The ring queues commands while InMulti; a
+	// queue-time error (unknown command, arity, NOAUTH) sets MultiDirty.
+	InMulti    bool
+	MultiDirty bool
+	Queue      []QueuedCommand
+	// WATCH: the shared state the watched keys' shards mark, and the keys.
+	Watch   *WatchState
+	Watched []WatchedKey
+}
+
+// QueuedCommand is a command queued inside MULTI, with its own copy of
+// the arguments.
+type QueuedCommand struct {
+	Cmd  *Command
+	Args [][]byte
+}
+
+// Unwatch forgets the session's watched keys (UNWATCH, EXEC, DISCARD,
+// disconnect).
+func (s *Session) Unwatch() {
+	if s.Watch != nil {
+		s.Watch.Release()
+		s.Watch = nil
+	}
+	s.Watched = nil
+}
+
+// ResetMulti leaves MULTI state (EXEC, DISCARD).
+func (s *Session) ResetMulti() {
+	s.InMulti, s.MultiDirty = false, false
+	clear(s.Queue)
+	s.Queue = s.Queue[:0]
 }
 
 // Ctx is what a command runs with. The dispatcher fills it in on the

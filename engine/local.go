@@ -85,6 +85,7 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 	if NeedsTx(cmd, args, len(l.Shards)) {
 		start := l.Shards[0].BeginCommand(cmd)
 		t := NewTx(l.Server, len(l.Shards), l.Sess.DB, now, l.Sess.Resp3)
+		t.Coordinator = l.Shards[0]
 		if cmd.Flags&FlagConn != 0 {
 			t.Sess = &l.Sess
 		}
@@ -127,6 +128,7 @@ func (l *Local) runPhase(t *Tx, shard int, fn func(c *Ctx)) {
 	c := &l.ctx
 	*c = Ctx{Server: l.Server, Shard: l.Shards[shard], DB: t.DB, Now: t.Now}
 	fn(c)
+	c.Shard.AfterTxPhase(t)
 }
 
 func (l *Local) run(shard int, now int64, withSess bool, fn func(c *Ctx)) {

@@ -15,6 +15,9 @@ type Shard struct {
 	Stats   ShardStats   // counters; written by the shard thread only
 	MC      MCShard      // memcached protocol state and counters (memcache.go)
 
+	// watches: key hash → connections watching it (watch.go).
+	watches map[uint64][]watchEntry
+
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
 }
@@ -47,6 +50,9 @@ func NewShard(cfg ShardConfig) *Shard {
 // database with deadlines, each with its DB.ExpireBudget.
 func (s *Shard) Tick(nowMs int64) {
 	s.Stats.sampleOps(nowMs)
+	if len(s.watches) > 0 {
+		s.pruneWatches()
+	}
 	for range s.DBs {
 		db := s.DBs[s.expireDB]
 		s.expireDB++

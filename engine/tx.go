@@ -42,7 +42,17 @@ type Tx struct {
 	// (EXEC reads its queue from it). Phases must not touch it.
 	Sess *Session
 
+	// Coordinator is the coordinator's shard: reply writers (which run
+	// there) may use it, e.g. EXEC running a FlagConn command. Set by the
+	// runtime.
+	Coordinator *Shard
+	// SelfTouch: the phases touch WATCHed keys themselves (EXEC, whose
+	// phases may not run); otherwise the runtime touches every exclusive
+	// key of the tx on a shard after each of its phases there.
+	SelfTouch bool
+
 	numShards int
+	writes    bool // some key or the global lock is for writing
 	keys      []TxKey
 	shards    []int // involved shards, ascending
 	global    bool
@@ -83,6 +93,8 @@ func (t *Tx) Reset() {
 	clear(t.replies)
 	t.replies = t.replies[:0]
 	t.errSet = false
+	t.writes = false
+	t.SelfTouch = false
 	t.Sess = nil
 }
 
@@ -100,10 +112,12 @@ func (t *Tx) AddKey(key []byte, exclusive bool) {
 	for i := range t.keys {
 		if t.keys[i].Hash == h {
 			t.keys[i].Exclusive = t.keys[i].Exclusive || exclusive
+			t.writes = t.writes || exclusive
 			return
 		}
 	}
 	t.keys = append(t.keys, TxKey{Hash: h, Shard: s, Exclusive: exclusive})
+	t.writes = t.writes || exclusive
 	t.addShard(s)
 }
 
@@ -194,6 +208,7 @@ func (t *Tx) Plan(cmd *Command, args [][]byte) {
 	cmd.KeyPositions(args, func(i int) { t.AddKey(args[i], excl) })
 	if cmd.Flags&FlagGlobal != 0 {
 		t.SetGlobal()
+		t.writes = t.writes || excl
 	}
 	cmd.Tx(t, args)
 }

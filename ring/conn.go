@@ -308,6 +308,7 @@ func (s *shard) closeConn(c *conn) {
 		return
 	}
 	c.closing = true
+	c.sess.Unwatch()
 	if c.recvPosted {
 		s.p.cancel(c.fd, token(opRecv, c.slot, c.gen))
 	}
@@ -399,6 +400,22 @@ func (s *shard) process(c *conn) {
 			continue
 		}
 		cmd, target, errMsg := s.route(c, args)
+		if errMsg != "" && cmd != nil {
+			errMsg = c.sess.RejectExec(cmd, errMsg)
+		}
+		if c.sess.InMulti {
+			if c.batchOpen {
+				break // the queue's replies follow the run's
+			}
+			s.w.Buf = c.out
+			queued := c.sess.MultiQueue(&s.w, cmd, args, errMsg)
+			c.out = s.w.Buf
+			s.w.Buf = nil
+			if queued {
+				c.start += n
+				continue
+			}
+		}
 		if target == targetTx {
 			if c.batchOpen {
 				break // ends the run; starts after its replies are out
@@ -514,6 +531,7 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	before := len(s.w.Buf)
 	cmd.Run(ctx, args)
 	s.eng.EndCommand(cmd, start, s.w.Buf[before:])
+	s.eng.AfterWrite(cmd, args, ctx.DB)
 	c.out = s.w.Buf
 	s.w.Buf = nil
 	ctx.Sess = nil

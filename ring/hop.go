@@ -123,6 +123,7 @@ func (h *hop) runOne(ctx *engine.Ctx, w *proto.Writer) {
 	before := len(w.Buf)
 	cmd.Run(ctx, h.argv)
 	ctx.Shard.EndCommand(cmd, t0, w.Buf[before:])
+	ctx.Shard.AfterWrite(cmd, h.argv, h.db)
 	h.reply = w.Buf
 	w.Buf = nil
 	h.replyEnd = append(h.replyEnd, len(h.reply))

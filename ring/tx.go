@@ -114,6 +114,7 @@ func (s *shard) newTxn(db int, resp3 bool) *txn {
 	n := len(s.srv.shards)
 	x := &txn{coord: s.id}
 	x.t = engine.NewTx(s.srv.eng, n, db, s.nowMs, resp3)
+	x.t.Coordinator = s.eng
 	return x
 }
 
@@ -232,6 +233,7 @@ func (s *shard) runPhaseFn(t *engine.Tx, fn func(*engine.Ctx)) {
 	ctx.Now = t.Now
 	ctx.Close = false
 	fn(ctx)
+	s.eng.AfterTxPhase(t)
 }
 
 // wakeShard makes sure shard sh looks at its inbox soon.

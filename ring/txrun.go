@@ -229,6 +229,7 @@ func (s *shard) runExternal(r *extReq) {
 	ctx := engine.Ctx{Server: s.srv.eng, Shard: s.eng, Sess: &sess, W: &w, Now: s.nowMs}
 	start := s.eng.BeginCommand(cmd)
 	cmd.Run(&ctx, args)
+	s.eng.AfterWrite(cmd, args, 0)
 	s.eng.EndCommand(cmd, start, w.Buf)
 	r.done <- w.Buf
 }
