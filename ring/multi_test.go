@@ -152,9 +152,9 @@ func TestMultiRandomLinearizable(t *testing.T) {
 		keys := keysOn(cfg.Shards, 6)
 		ctx := context.Background()
 		type op struct {
-			kind int // 0 INCRBY k n, 1 SET k n, 2 GET k, 3 DEL k, 4 MSET k1 n k2 n
+			kind  int // 0 INCRBY k n, 1 SET k n, 2 GET k, 3 DEL k, 4 MSET k1 n k2 n
 			k, k2 string
-			n    int64
+			n     int64
 		}
 		type rec struct {
 			order int64
