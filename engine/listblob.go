@@ -14,19 +14,23 @@ type blobLoc struct {
 	bi, si int
 }
 
-// lookupLoc is Get that also returns the key's slot position.
+// lookupLoc is Get that also returns the key's slot position (it counts
+// keyspace hits and misses and marks the key used, as Get does).
 func (db *DB) lookupLoc(key []byte, now int64) (Value, blobLoc, bool) {
 	seg, bi, si := db.lookup(key, KeyHash(key))
+	if si >= 0 && db.expiredSlot(seg.b[bi].slots[si], now) {
+		db.removeSlot(seg, bi, si)
+		db.Stats.Expired++
+		si = -1
+	}
+	if db.shardStats != nil {
+		db.shardStats.countLookup(si >= 0)
+	}
 	if si < 0 {
 		return Value{}, blobLoc{}, false
 	}
 	b := &seg.b[bi]
 	s := b.slots[si]
-	if db.expiredSlot(s, now) {
-		db.removeSlot(seg, bi, si)
-		db.Stats.Expired++
-		return Value{}, blobLoc{}, false
-	}
 	if s&slotHot == 0 {
 		b.slots[si] = s | slotHot
 	}

@@ -317,7 +317,7 @@ func TestListModel(t *testing.T) {
 				r := rand.New(rand.NewSource(int64(len(fill)*7 + shards)))
 				m := listModel{}
 				keys := []string{"a", "b", "c"}
-				for step := 0; step < 4000; step++ {
+				for step := 0; step < 2500; step++ {
 					k := keys[r.Intn(len(keys))]
 					var args []string
 					switch op := r.Intn(14); op {
@@ -670,4 +670,108 @@ func TestListMillionO1(t *testing.T) {
 		t.Fatal(got)
 	}
 	checkLists(t, l)
+}
+
+func benchArgs(s ...string) [][]byte {
+	b := make([][]byte, len(s))
+	for i, a := range s {
+		b[i] = []byte(a)
+	}
+	return b
+}
+
+// BenchmarkListPushPop: LPUSH then RPOP of one 10-byte element on a list
+// of 100 (listpack) or 100k (quicklist) elements, through Local.
+func BenchmarkListPushPop(b *testing.B) {
+	for _, n := range []int{100, 100_000} {
+		b.Run(fmt.Sprintf("len=%d", n), func(b *testing.B) {
+			l := NewLocal(1)
+			defer l.Close()
+			for i := 0; i < n; i++ {
+				l.Do("RPUSH", "k", "element:00")
+			}
+			push, pop := benchArgs("LPUSH", "k", "element:01"), benchArgs("RPOP", "k")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				l.DoBytes(push)
+				l.DoBytes(pop)
+			}
+		})
+	}
+}
+
+func BenchmarkListLPush(b *testing.B) {
+	l := NewLocal(1)
+	defer l.Close()
+	push := benchArgs("LPUSH", "k", "element:01")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		l.DoBytes(push)
+	}
+}
+
+func BenchmarkListLPop(b *testing.B) {
+	l := NewLocal(1)
+	defer l.Close()
+	push := benchArgs("RPUSH", "k", "a1", "b2", "c3", "d4", "e5", "f6", "g7", "h8", "i9", "j10")
+	pop := benchArgs("LPOP", "k")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if i%10 == 0 {
+			b.StopTimer()
+			l.DoBytes(push)
+			b.StartTimer()
+		}
+		l.DoBytes(pop)
+	}
+}
+
+// BenchmarkListLRange: LRANGE 0 99 of a 100-element listpack and of the
+// middle of a 100k-element quicklist.
+func BenchmarkListLRange(b *testing.B) {
+	for _, n := range []int{100, 100_000} {
+		b.Run(fmt.Sprintf("len=%d", n), func(b *testing.B) {
+			l := NewLocal(1)
+			defer l.Close()
+			for i := 0; i < n; i++ {
+				l.Do("RPUSH", "k", fmt.Sprintf("element:%02d", i%100))
+			}
+			mid := strconv.Itoa(n / 2)
+			end := strconv.Itoa(n/2 + 99)
+			if n == 100 {
+				mid, end = "0", "99"
+			}
+			r := benchArgs("LRANGE", "k", mid, end)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				l.DoBytes(r)
+			}
+		})
+	}
+}
+
+func TestListAllocs(t *testing.T) {
+	l := NewLocal(1)
+	defer l.Close()
+	for i := 0; i < 50; i++ {
+		l.Do("RPUSH", "k", "element:00")
+		l.Do("RPUSH", "big", strings.Repeat("x", 1000))
+	}
+	for _, key := range []string{"k", "big"} {
+		push, pop := benchArgs("LPUSH", key, "element:01"), benchArgs("RPOP", key)
+		rng := benchArgs("LRANGE", key, "0", "-1")
+		llen, idx := benchArgs("LLEN", key), benchArgs("LINDEX", key, "25")
+		n := testing.AllocsPerRun(200, func() {
+			l.DoBytes(push)
+			l.DoBytes(pop)
+			l.DoBytes(rng)
+			l.DoBytes(llen)
+			l.DoBytes(idx)
+		})
+		if n != 0 {
+			t.Errorf("%s: LPUSH+RPOP+LRANGE+LLEN+LINDEX allocate %.1f times", key, n)
+		}
+	}
 }
