@@ -86,29 +86,32 @@ func cmdSetbit(c *Ctx, args [][]byte) {
 		c.W.Error(errBitValue)
 		return
 	}
-	c.W.Int(opSetbit(c.Shard.DBs[c.DB], args[1], off, on == 1, c.Now, c.W))
+	old, wrong := opSetbit(c.Shard.DBs[c.DB], args[1], off, on == 1, c.Now)
+	if wrong {
+		c.W.WrongType()
+		return
+	}
+	c.W.Int(old)
 }
 
-// opSetbit sets bit off of key to on and returns its old value, or -1
-// after writing WRONGTYPE to w.
-func opSetbit(db *DB, key []byte, off uint64, on bool, now int64, w *proto.Writer) int64 {
+// opSetbit sets bit off of key to on and returns its old value; wrong
+// reports a key of another type (nothing changed).
+func opSetbit(db *DB, key []byte, off uint64, on bool, now int64) (old int64, wrong bool) {
 	byteIx := int(off >> 3)
 	val, _, _, wrong := db.MutableString(key, byteIx+1, now)
 	if wrong {
-		w.WrongType()
-		return -1
+		return 0, true
 	}
 	mask := byte(1) << (7 - off&7)
-	old := val[byteIx]&mask != 0
+	if val[byteIx]&mask != 0 {
+		old = 1
+	}
 	if on {
 		val[byteIx] |= mask
 	} else {
 		val[byteIx] &^= mask
 	}
-	if old {
-		return 1
-	}
-	return 0
+	return old, false
 }
 
 func cmdGetbit(c *Ctx, args [][]byte) {
