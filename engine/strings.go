@@ -24,8 +24,10 @@ import (
 // arena until the next mutation).
 //
 // Multi-key commands (MGET, MSET, MSETNX, LCS) have a Run for keys on one
-// shard and a Tx plan for keys on several: the shard halves (mgetOn,
-// msetOn, existsAny, lcsRead) are shared by both.
+// shard and a Tx plan for keys on several; Run and the phases share the
+// shard halves (msetOn, existsAny, lcsRead) and LCS's reply (lcsReply).
+// The DB-level halves at the end of the file (incrInt, appendString,
+// setRange, growString) edit a key's arena record in place where they can.
 
 func init() {
 	const (
@@ -35,7 +37,6 @@ func init() {
 		wrf  = FlagWrite | FlagDenyOOM | FlagFast
 		grp  = "string"
 		o1   = "O(1)"
-		ksRW = "RW"
 	)
 	one := func(notes string, flags ...string) []KeySpec {
 		return []KeySpec{{Notes: notes, Flags: flags, BeginIndex: 1, LastKey: 0, KeyStep: 1}}
@@ -78,7 +79,7 @@ func init() {
 			KeySpecs: []KeySpec{{Flags: []string{"OW", "insert"}, BeginIndex: 1, LastKey: -1, KeyStep: 2}},
 			Group:    grp, Summary: "Set multiple keys to multiple values, only if none of the keys exist", Since: "1.0.1", Complexity: "O(N) where N is the number of keys to set."},
 		&Command{Name: "append", Arity: 3, Flags: wrf, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdAppend,
-			KeySpecs: one("", ksRW, "insert"),
+			KeySpecs: one("", "RW", "insert"),
 			Group:    grp, Summary: "Append a value to a key", Since: "2.0.0",
 			Complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation."},
 		&Command{Name: "strlen", Arity: 2, Flags: rof, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdStrlen,
@@ -89,7 +90,7 @@ func init() {
 		&Command{Name: "substr", Arity: 4, Flags: ro, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdGetRange,
 			Group: grp, Summary: "Get a substring of the string stored at a key", Since: "1.0.0", Complexity: rangeCx},
 		&Command{Name: "setrange", Arity: 4, Flags: wr, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdSetRange,
-			KeySpecs: one("", ksRW, "update"),
+			KeySpecs: one("", "RW", "update"),
 			Group:    grp, Summary: "Overwrite part of a string at key starting at the specified offset", Since: "2.2.0",
 			Complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument."},
 		&Command{Name: "incr", Arity: 2, Flags: wrf, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdIncr, KeySpecs: incrSpec,
