@@ -31,12 +31,12 @@ import (
 
 func init() {
 	const (
-		ro   = FlagReadonly
-		rof  = FlagReadonly | FlagFast
-		wr   = FlagWrite | FlagDenyOOM
-		wrf  = FlagWrite | FlagDenyOOM | FlagFast
-		grp  = "string"
-		o1   = "O(1)"
+		ro  = FlagReadonly
+		rof = FlagReadonly | FlagFast
+		wr  = FlagWrite | FlagDenyOOM
+		wrf = FlagWrite | FlagDenyOOM | FlagFast
+		grp = "string"
+		o1  = "O(1)"
 	)
 	one := func(notes string, flags ...string) []KeySpec {
 		return []KeySpec{{Notes: notes, Flags: flags, BeginIndex: 1, LastKey: 0, KeyStep: 1}}
