@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math/rand"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -424,6 +425,43 @@ func BenchmarkSISMEMBER(b *testing.B) {
 				cmd[2] = members[i%size]
 				l.DoBytes(cmd)
 			}
+		})
+	}
+}
+
+// BenchmarkMemory1M builds a 1M-member set and a 1M-field hash (members
+// "member:N", fields "field:N" with values "value:N", as the comparison
+// with redis-server's used_memory in the report) and reports the bytes
+// per element the DB accounts and the Go heap grew by. It ignores b.N.
+func BenchmarkMemory1M(b *testing.B) {
+	const n = 1000000
+	for _, kind := range []string{"set", "hash"} {
+		b.Run(kind, func(b *testing.B) {
+			l := NewLocal(1)
+			defer l.Close()
+			db := l.Shards[0].DBs[0]
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			used0 := db.UsedBytes()
+			for j := 0; j < n; j += 1000 {
+				args := [][]byte{[]byte("SADD"), []byte("big")}
+				if kind == "hash" {
+					args[0] = []byte("HSET")
+				}
+				for i := j; i < j+1000; i++ {
+					if kind == "hash" {
+						args = append(args, []byte(fmt.Sprintf("field:%d", i)), []byte(fmt.Sprintf("value:%d", i)))
+					} else {
+						args = append(args, []byte(fmt.Sprintf("member:%d", i)))
+					}
+				}
+				l.DoBytes(args)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(db.UsedBytes()-used0)/n, "accounted-B/elem")
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/n, "heap-B/elem")
 		})
 	}
 }
