@@ -11,9 +11,8 @@ import (
 // Sorted-set storage: the two encodings behind one read view (zview) and
 // one write handle (zmut).
 //
-// Small zsets are an EncBlob "listpack": entries sorted by (score, member),
-// each score (8 bytes LE) uvarint(len) member, the same layout as a
-// zsetTree slab record. Large ones are a *zsetTree in the shard's
+// Small zsets are an EncBlob "listpack": entries sorted by (score, member)
+// (see zblobAppendScore for an entry's layout). Large ones are a *zsetTree in the shard's
 // ObjectStore. A zset converts to the tree when it gets more than
 // zset-max-listpack-entries members or a member longer than
 // zset-max-listpack-value; it never converts back in place (as Redis),
@@ -41,31 +40,69 @@ func putZscratch(s *zscratch) {
 	zscratchPool.Put(s)
 }
 
+// Blob entries: a score, uvarint(len(member)), the member. A score that
+// is an integer of at most 53 bits is uvarint(zigzag(n) << 1); any other
+// is the byte 0x01 and the float64 (8 bytes LE). Like a listpack, which
+// stores integer scores as integers, this keeps small zsets with integer
+// scores near len(member)+3 bytes a member.
+
+const zMaxExactInt = 1 << 53
+
+// zblobAppendScore appends s's encoding. -0 is stored as 0 (Redis's
+// listpack stores a score's text, and writes -0 as "0").
+func zblobAppendScore(dst []byte, s float64) []byte {
+	if s == math.Trunc(s) && s <= zMaxExactInt && s >= -zMaxExactInt {
+		n := int64(s)
+		return binary.AppendUvarint(dst, uint64(n<<1^n>>63)<<1)
+	}
+	dst = append(dst, 1)
+	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(s))
+}
+
+// zblobNext decodes the entry of b at i; it returns the member (aliasing
+// b), the score and the next entry's offset.
+func zblobNext(b []byte, i int) ([]byte, float64, int) {
+	var s float64
+	if b[i] == 1 {
+		s = math.Float64frombits(binary.LittleEndian.Uint64(b[i+1:]))
+		i += 9
+	} else if b[i] < 0x80 {
+		u := uint64(b[i]) >> 1
+		s = float64(int64(u>>1) ^ -int64(u&1))
+		i++
+	} else {
+		u, k := binary.Uvarint(b[i:])
+		u >>= 1
+		s = float64(int64(u>>1) ^ -int64(u&1))
+		i += k
+	}
+	var n uint64
+	if b[i] < 0x80 {
+		n = uint64(b[i])
+		i++
+	} else {
+		var k int
+		n, k = binary.Uvarint(b[i:])
+		i += k
+	}
+	e := i + int(n)
+	return b[i:e:e], s, e
+}
+
 // zblobDecode appends the entries of blob b to dst; members alias b.
 func zblobDecode(dst []zent, b []byte) []zent {
 	for i := 0; i < len(b); {
-		s := math.Float64frombits(binary.LittleEndian.Uint64(b[i:]))
-		i += 8
-		n, k := binary.Uvarint(b[i:])
-		i += k
-		e := i + int(n)
-		dst = append(dst, zent{m: b[i:e:e], s: s})
-		i = e
+		var e zent
+		e.m, e.s, i = zblobNext(b, i)
+		dst = append(dst, e)
 	}
 	return dst
 }
 
 // zblobEncode appends the blob of ents (sorted) to dst.
-//
-// A listpack keeps a score as its text, where Redis writes -0 as "0": the
-// blob stores -0 as 0 likewise (the tree keeps -0, as Redis's skiplist).
 func zblobEncode(dst []byte, ents []zent) []byte {
 	for _, e := range ents {
-		s := e.s
-		if s == 0 {
-			s = 0 // drop the sign of -0
-		}
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(s))
+		dst = zblobAppendScore(dst, e.s)
 		dst = binary.AppendUvarint(dst, uint64(len(e.m)))
 		dst = append(dst, e.m...)
 	}
@@ -75,15 +112,12 @@ func zblobEncode(dst []byte, ents []zent) []byte {
 // zblobScore scans blob b for m without decoding it.
 func zblobScore(b, m []byte) (float64, bool) {
 	for i := 0; i < len(b); {
-		s := i
-		i += 8
-		n, k := binary.Uvarint(b[i:])
-		i += k
-		e := i + int(n)
-		if bytes.Equal(b[i:e], m) {
-			return math.Float64frombits(binary.LittleEndian.Uint64(b[s:])), true
+		var mm []byte
+		var s float64
+		mm, s, i = zblobNext(b, i)
+		if bytes.Equal(mm, m) {
+			return s, true
 		}
-		i = e
 	}
 	return 0, false
 }
@@ -92,9 +126,7 @@ func zblobScore(b, m []byte) (float64, bool) {
 func zblobLen(b []byte) int {
 	c := 0
 	for i := 0; i < len(b); c++ {
-		i += 8
-		n, k := binary.Uvarint(b[i:])
-		i += k + int(n)
+		_, _, i = zblobNext(b, i)
 	}
 	return c
 }

@@ -612,3 +612,25 @@ func FuzzZsetCommands(f *testing.F) {
 		}
 	})
 }
+
+func TestZsetBlobCodec(t *testing.T) {
+	scores := []float64{0, math.Copysign(0, -1), 1, -1, 63, 64, -64, -65, 8191, 8192, 1 << 53, -(1 << 53), 1<<53 + 2, -(1<<53 + 2),
+		0.5, -0.5, math.Inf(1), math.Inf(-1), 1e300, -1e-300, math.MaxInt64, math.SmallestNonzeroFloat64}
+	var ents []zent
+	for i, s := range scores {
+		ents = append(ents, zent{m: []byte(strings.Repeat("x", i*13)), s: s})
+	}
+	b := zblobEncode(nil, ents)
+	got := zblobDecode(nil, b)
+	if len(got) != len(ents) || zblobLen(b) != len(ents) {
+		t.Fatalf("decoded %d entries, want %d", len(got), len(ents))
+	}
+	for i := range ents {
+		if string(got[i].m) != string(ents[i].m) || got[i].s != ents[i].s || math.Signbit(got[i].s) != (math.Signbit(ents[i].s) && ents[i].s != 0) {
+			t.Fatalf("entry %d: got %v want %v", i, got[i].s, ents[i].s)
+		}
+		if s, ok := zblobScore(b, ents[i].m); !ok || s != ents[i].s {
+			t.Fatalf("zblobScore %d", i)
+		}
+	}
+}
