@@ -728,9 +728,14 @@ func cmdConfigSet(c *Ctx, args [][]byte) {
 	c.W.OK()
 }
 
-// cmdConfigResetStat replies OK. The INFO counters it should zero live in
-// the shards and come with the metrics work; it will reset them there.
-func cmdConfigResetStat(c *Ctx, args [][]byte) { c.W.OK() }
+// cmdConfigResetStat zeroes INFO's counters: every shard zeroes its own
+// before its next command (or snapshot) once it sees the new epoch
+// (ShardStats.ResetEpoch), so no counter is written across threads.
+func cmdConfigResetStat(c *Ctx, args [][]byte) {
+	c.Server.Counters.ResetEpoch.Add(1)
+	c.Server.Counters.PeakUsedMemory.Store(0)
+	c.W.OK()
+}
 
 func cmdConfigRewrite(c *Ctx, args [][]byte) {
 	c.W.Error("ERR The server is running without a config file")

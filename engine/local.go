@@ -33,6 +33,7 @@ func NewLocal(n int) *Local {
 	l.Server.StartUnixMs = time.Now().UnixMilli()
 	for i := 0; i < n; i++ {
 		l.Shards = append(l.Shards, NewShard(ShardConfig{ID: i, NumDBs: 16, Node: -1}))
+		l.Shards[i].Stats.ResetEpoch = &l.Server.Counters.ResetEpoch
 	}
 	return l
 }

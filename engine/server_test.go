@@ -104,3 +104,38 @@ func TestInfoCounters(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigResetStat(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		l := NewLocal(n)
+		for i := 0; i < 5; i++ {
+			l.Do("set", "k"+strconv.Itoa(i), "v")
+			l.Do("get", "k"+strconv.Itoa(i))
+		}
+		l.Do("get")
+		if got := l.Do("config", "resetstat"); got != "+OK\r\n" {
+			t.Fatalf("CONFIG RESETSTAT: %q", got)
+		}
+		l.Do("get", "k0")
+		l.Do("get", "nope")
+		_, fl := infoFields(t, l.Do("info", "everything"))
+		for k, want := range map[string]string{
+			"keyspace_hits": "1", "keyspace_misses": "1", "total_error_replies": "0",
+			"db0": "keys=5,expires=0,avg_ttl=0",
+		} {
+			if fl[k] != want {
+				t.Errorf("%d shards: after RESETSTAT %s = %q, want %q", n, k, fl[k], want)
+			}
+		}
+		if !strings.HasPrefix(fl["cmdstat_get"], "calls=2,") {
+			t.Errorf("%d shards: after RESETSTAT cmdstat_get = %q", n, fl["cmdstat_get"])
+		}
+		if _, ok := fl["cmdstat_set"]; ok {
+			t.Errorf("%d shards: cmdstat_set survived RESETSTAT", n)
+		}
+		if _, ok := fl["errorstat_ERR"]; ok {
+			t.Errorf("%d shards: errorstat_ERR survived RESETSTAT", n)
+		}
+		l.Close()
+	}
+}

@@ -24,6 +24,10 @@ type RingShardStats struct {
 // read (atomics); the per-shard counters live in ShardStats instead.
 type ServerCounters struct {
 	PeakUsedMemory atomic.Int64 // highest used_memory an INFO or scrape saw
+	// ResetEpoch counts CONFIG RESETSTATs. Each shard compares it with
+	// the epoch its counters belong to before its next command
+	// (BeginCommand) and zeroes them when it changed.
+	ResetEpoch atomic.Uint64
 }
 
 // CmdSnapshot is one command's counters summed over the shards.
@@ -55,6 +59,9 @@ type ShardSnapshot struct {
 
 // SnapshotShard copies s's counters. Call it on s's thread (a tx phase).
 func SnapshotShard(srv *Server, s *Shard) ShardSnapshot {
+	if s.Stats.ResetEpoch != nil && s.Stats.ResetEpoch.Load() != s.Stats.epoch {
+		s.resetStats()
+	}
 	sn := ShardSnapshot{ID: s.ID, Keys: make([]int64, len(s.DBs)), Expires: make([]int64, len(s.DBs))}
 	for i, db := range s.DBs {
 		sn.Keys[i] = db.Len()

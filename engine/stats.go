@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"sync/atomic"
 	_ "unsafe" // go:linkname runtime.nanotime
 )
 
@@ -65,6 +66,12 @@ type ShardStats struct {
 	// dispatcher calls ClockStale before each batch.
 	clock   int64
 	clockOK bool
+
+	// ResetEpoch, when set (by whoever creates the shard for a Server),
+	// is the Server's CONFIG RESETSTAT counter; epoch is the value the
+	// counters were last zeroed for.
+	ResetEpoch *atomic.Uint64
+	epoch      uint64
 }
 
 //go:linkname nanotime runtime.nanotime
@@ -78,6 +85,9 @@ func Nanotime() int64 { return nanotime() }
 // before cmd.Run; it returns the start time to pass to EndCommand.
 func (s *Shard) BeginCommand(cmd *Command) int64 {
 	st := &s.Stats
+	if st.ResetEpoch != nil && st.ResetEpoch.Load() != st.epoch {
+		s.resetStats()
+	}
 	st.readCmd = cmd.Flags&FlagReadonly != 0
 	if st.NoTiming {
 		return 0
@@ -87,6 +97,20 @@ func (s *Shard) BeginCommand(cmd *Command) int64 {
 		st.clockOK = true
 	}
 	return st.clock
+}
+
+// resetStats zeroes the shard's counters for CONFIG RESETSTAT (commands,
+// errors, latency, keyspace hits and misses, expired and evicted keys).
+func (s *Shard) resetStats() {
+	st := &s.Stats
+	st.epoch = st.ResetEpoch.Load()
+	clear(st.Cmds)
+	st.ErrorCodes = nil
+	st.Hits, st.Misses, st.TotalCalls = 0, 0, 0
+	st.ops = opsWindow{}
+	for _, db := range s.DBs {
+		db.Stats.Expired, db.Stats.Evicted = 0, 0
+	}
 }
 
 // ClockStale tells the shard that time has passed since the last command

@@ -244,12 +244,25 @@ type loopStats struct {
 	hopsReceived  uint64
 	netIn, netOut uint64
 	reads, writes uint64
+	// CONFIG RESETSTAT: epoch is the reset these counters started at,
+	// acceptBase the accepts count then (accepts itself is shared).
+	epoch      uint64
+	acceptBase uint64
+}
+
+// resetLoopStats zeroes the loop's counters after a CONFIG RESETSTAT
+// (checked on every tick and before every snapshot).
+func (s *shard) resetLoopStats() {
+	if e := s.srv.eng.Counters.ResetEpoch.Load(); e != s.stats.epoch {
+		s.stats = loopStats{epoch: e, acceptBase: s.accepts.Load()}
+	}
 }
 
 // ringStats is engine.Server.RingStats: shard id's loop counters. It runs
 // on shard id's thread.
 func (srv *Server) ringStats(id int) engine.RingShardStats {
 	s := srv.shards[id]
+	s.resetLoopStats()
 	var backlog int64
 	for _, q := range s.in {
 		if q != nil {
@@ -261,7 +274,7 @@ func (srv *Server) ringStats(id int) engine.RingShardStats {
 	}
 	return engine.RingShardStats{
 		Conns:        int64(s.nconns),
-		Accepted:     s.accepts.Load() - s.stats.rejected,
+		Accepted:     s.accepts.Load() - s.stats.acceptBase - s.stats.rejected,
 		Rejected:     s.stats.rejected,
 		HopsSent:     s.stats.hopsSent,
 		HopsReceived: s.stats.hopsReceived,
@@ -301,6 +314,7 @@ func (s *Server) startupConfig() {
 func (s *shard) tickNs() int64 {
 	cfg := s.srv.eng.Config()
 	s.eng.Stats.NoTiming = !cfg.LatencyTracking()
+	s.resetLoopStats()
 	hz := cfg.Hz()
 	if hz <= 0 {
 		hz = s.srv.cfg.Hz
