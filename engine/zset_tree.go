@@ -107,12 +107,12 @@ func (t *zsetTree) MemBytes() int64 {
 
 // Clone implements Object.
 func (t *zsetTree) Clone() Object {
-	c := newZsetTree(t.count)
+	ents := make([]zent, 0, t.count)
 	t.each(0, false, func(m []byte, s float64) bool {
-		c.Insert(m, s)
+		ents = append(ents, zent{m: m, s: s})
 		return true
 	})
-	return c
+	return zsetTreeFromSorted(ents)
 }
 
 // Len is the number of members.

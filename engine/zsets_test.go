@@ -634,3 +634,38 @@ func TestZsetBlobCodec(t *testing.T) {
 		}
 	}
 }
+
+// TestZsetSmallMemory measures 100k keys of 10 members each (listpack
+// form). Set DARNER_ZSET_MEM=1 to run it.
+func TestZsetSmallMemory(t *testing.T) {
+	if os.Getenv("DARNER_ZSET_MEM") != "1" {
+		t.Skip("DARNER_ZSET_MEM=1 runs the memory measurement")
+	}
+	l := NewLocal(1)
+	defer l.Close()
+	db := l.Shards[0].DBs[0]
+	before := db.UsedBytes()
+	for k := 0; k < 100000; k++ {
+		args := []string{"ZADD", "zk:" + strconv.Itoa(k)}
+		for i := 0; i < 10; i++ {
+			args = append(args, strconv.Itoa(i), "member:"+strconv.Itoa(i))
+		}
+		l.Do(args...)
+	}
+	t.Logf("%.1f bytes/key (UsedBytes)", float64(db.UsedBytes()-before)/100000)
+}
+
+func TestZsetTreeClone(t *testing.T) {
+	tr := newZsetTree(0)
+	for i := 0; i < 5000; i++ {
+		tr.Insert([]byte("m"+strconv.Itoa(i)), float64(i%97))
+	}
+	c := tr.Clone().(*zsetTree)
+	if msg := c.check(); msg != "" || c.Len() != tr.Len() {
+		t.Fatalf("clone: %q len %d", msg, c.Len())
+	}
+	c.Delete([]byte("m1"))
+	if _, ok := tr.Score([]byte("m1")); !ok {
+		t.Fatal("clone shares state")
+	}
+}
