@@ -108,17 +108,17 @@ func init() {
 			Tips:    []string{flushDoc, "response_policy:agg_sum"},
 			Summary: "Return the number of keys in the selected database", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "flushdb", Arity: -1, Flags: FlagWrite | FlagGlobal,
-			Run: oneShard(cmdFlush(false)), Tx: txFlush(false), Group: "server", ACL: "@keyspace @dangerous",
+			Run: cmdFlush(false), Tx: txFlush(false), Group: "server", ACL: "@keyspace @dangerous",
 			Tips:    []string{flushDoc, "response_policy:all_succeeded"},
 			Summary: "Remove all keys from the current database", Since: "1.0.0",
 			Complexity: "O(N) where N is the number of keys in the selected database"},
 		&Command{Name: "flushall", Arity: -1, Flags: FlagWrite | FlagGlobal,
-			Run: oneShard(cmdFlush(true)), Tx: txFlush(true), Group: "server", ACL: "@keyspace @dangerous",
+			Run: cmdFlush(true), Tx: txFlush(true), Group: "server", ACL: "@keyspace @dangerous",
 			Tips:    []string{flushDoc, "response_policy:all_succeeded"},
 			Summary: "Remove all keys from all databases", Since: "1.0.0",
 			Complexity: "O(N) where N is the total number of keys in all databases"},
 		&Command{Name: "swapdb", Arity: 3, Flags: FlagWrite | FlagFast | FlagGlobal,
-			Run: oneShard(cmdSwapDB), Tx: txSwapDB, Group: "server", ACL: "@keyspace @dangerous",
+			Run: cmdSwapDB, Tx: txSwapDB, Group: "server", ACL: "@keyspace @dangerous",
 			Summary: "Swaps two Redis databases", Since: "4.0.0",
 			Complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases."},
 	)
@@ -138,12 +138,21 @@ const (
 // FLUSHALL or SWAPDB, or a DBSIZE of one shard.
 func oneShard(run func(c *Ctx, args [][]byte)) func(c *Ctx, args [][]byte) {
 	return func(c *Ctx, args [][]byte) {
-		if c.Server != nil && c.Server.NumShards > 1 {
-			c.W.Error(errNeedsTx)
-			return
+		if !manyShards(c) {
+			run(c, args)
 		}
-		run(c, args)
 	}
+}
+
+// manyShards replies errNeedsTx and reports true on a multi-shard server
+// (see oneShard); commands with argument errors check them first, as
+// their Tx planners do.
+func manyShards(c *Ctx) bool {
+	if c.Server != nil && c.Server.NumShards > 1 {
+		c.W.Error(errNeedsTx)
+		return true
+	}
+	return false
 }
 
 // errNeedsTx answers a keyspace-wide command on a multi-shard server whose
@@ -982,6 +991,9 @@ func cmdFlush(all bool) func(c *Ctx, args [][]byte) {
 			c.W.Error(ErrSyntax)
 			return
 		}
+		if manyShards(c) {
+			return
+		}
 		opFlush(c.Shard, c.DB, all)
 		c.W.OK()
 	}
@@ -1020,6 +1032,9 @@ func cmdSwapDB(c *Ctx, args [][]byte) {
 	a, b, msg := parseSwapDB(args, len(c.Shard.DBs))
 	if msg != "" {
 		c.W.Error(msg)
+		return
+	}
+	if manyShards(c) {
 		return
 	}
 	opSwapDB(c.Shard, a, b)
