@@ -137,6 +137,7 @@ var params = []param{
 	pUnixSocket:             {name: "unixsocket", kind: kindString, immutable: true, def: constDef("")},
 	pReplicaReadOnly:        {name: "replica-read-only", alias: "slave-read-only", kind: kindBool, def: constDef("yes")},
 	pMaxMemoryClients:       {name: "maxmemory-clients", kind: kindMemory, min: 0, max: longMax, def: constDef("0")},
+	pHllSparseMaxBytes:      {name: "hll-sparse-max-bytes", kind: kindMemory, min: 0, max: longMax, def: constDef("3000")},
 }
 
 const (
@@ -196,6 +197,7 @@ const (
 	pUnixSocket
 	pReplicaReadOnly
 	pMaxMemoryClients
+	pHllSparseMaxBytes
 	numParams
 )
 
@@ -351,6 +353,10 @@ func (c *Config) ZsetMaxListpackEntries() int64 { return c.load().ints[pZsetMaxL
 func (c *Config) ZsetMaxListpackValue() int64   { return c.load().ints[pZsetMaxListpackValue] }
 func (c *Config) ListMaxListpackSize() int64    { return c.load().ints[pListMaxListpackSize] }
 func (c *Config) ListCompressDepth() int64      { return c.load().ints[pListCompressDepth] }
+
+// HllSparseMaxBytes is hll-sparse-max-bytes: the size past which a sparse
+// HyperLogLog is promoted to the dense representation.
+func (c *Config) HllSparseMaxBytes() int64 { return c.load().ints[pHllSparseMaxBytes] }
 
 // Save is the save parameter ("" = no snapshots, else "secs changes ...").
 func (c *Config) Save() string { return c.load().strs[pSave] }

@@ -21,7 +21,7 @@ import (
 // with MurmurHash64A (seed 0xadc83b19); the low 14 bits pick the register
 // and the run of zeros above them (plus one) is its candidate value. A new
 // HLL is sparse and is promoted to dense when a register exceeds 32 or the
-// sparse form would exceed hll-sparse-max-bytes (3000). The estimate is
+// sparse form would exceed hll-sparse-max-bytes (CONFIG, default 3000). The estimate is
 // Ertl's improved estimator, as Redis 5+.
 //
 // Dense HLLs are updated in place in the key's record; sparse ones are
@@ -37,7 +37,6 @@ const (
 	hllDenseSize      = hllHdrSize + (hllRegisters*6+7)/8
 	hllEncDense       = 0
 	hllEncSparse      = 1
-	hllSparseMaxBytes = 3000
 	hllSparseValMax   = 32
 	hllSparseValLen   = 4
 	hllSparseZeroLen  = 64
@@ -314,9 +313,9 @@ func hllSparseToDense(v, dst []byte) ([]byte, bool) {
 // capacity) to count, as Redis's hllSparseSet: it returns the new buffer
 // and 1 when the register changed, 0 when not, -1 when the HLL is
 // corrupt. When the register cannot be stored sparse (count > 32, or the
-// string would outgrow hll-sparse-max-bytes) the HLL is promoted: the
+// string would outgrow maxBytes, hll-sparse-max-bytes) the HLL is promoted: the
 // result is dense, built in dense (capacity hllDenseSize).
-func hllSparseSet(buf []byte, index int, count uint8, dense []byte) ([]byte, int) {
+func hllSparseSet(buf []byte, index int, count uint8, maxBytes int64, dense []byte) ([]byte, int) {
 	if count > hllSparseValMax {
 		return hllPromote(buf, index, count, dense)
 	}
@@ -391,7 +390,7 @@ func hllSparseSet(buf []byte, index int, count uint8, dense []byte) ([]byte, int
 	}
 	// Step 3: put the new sequence in place of the old opcode.
 	delta := n - oplen
-	if delta > 0 && len(buf)+delta > hllSparseMaxBytes {
+	if delta > 0 && int64(len(buf)+delta) > maxBytes {
 		return hllPromote(buf, index, count, dense)
 	}
 	if cap(buf) < len(buf)+len(seq) {
@@ -540,6 +539,7 @@ func cmdPfadd(c *Ctx, args [][]byte) {
 	defer hllScratch.Put(sp)
 	defer hllScratch.Put(dn)
 	updated := 0
+	maxBytes := c.Server.Config().HllSparseMaxBytes()
 	buf := (*sp)[:0]
 	if cur == nil {
 		buf = hllNew(buf)
@@ -555,7 +555,7 @@ func cmdPfadd(c *Ctx, args [][]byte) {
 				r = 1
 			}
 		} else {
-			buf, r = hllSparseSet(buf, i, n, *dn)
+			buf, r = hllSparseSet(buf, i, n, maxBytes, *dn)
 		}
 		if r < 0 {
 			if updated > 0 {
@@ -732,7 +732,7 @@ func txPfcount(t *Tx, args [][]byte) {
 // opPfmergeStore writes the union max into dest (creating it sparse when
 // missing; dense when useDense), as Redis's PFMERGE: register by register
 // through the sparse or dense setter, then the cache marked stale.
-func opPfmergeStore(db *DB, dest []byte, max *[hllRegisters]uint8, useDense bool, now int64) string {
+func opPfmergeStore(db *DB, dest []byte, max *[hllRegisters]uint8, useDense bool, maxBytes, now int64) string {
 	cur, msg := hllLookup(db, dest, now)
 	if msg != "" {
 		return msg
@@ -762,7 +762,7 @@ func opPfmergeStore(db *DB, dest []byte, max *[hllRegisters]uint8, useDense bool
 			hllDenseSet(buf[hllHdrSize:], i, x)
 		} else {
 			var d []byte
-			d, _ = hllSparseSet(buf, i, x, *dn)
+			d, _ = hllSparseSet(buf, i, x, maxBytes, *dn)
 			if d[4] == hllEncDense && buf[4] != hllEncDense {
 				d = append(buf[:0], d...) // keep working in buf
 			}
@@ -784,7 +784,7 @@ func cmdPfmerge(c *Ctx, args [][]byte) {
 			return
 		}
 	}
-	if msg := opPfmergeStore(db, args[1], &max, useDense, c.Now); msg != "" {
+	if msg := opPfmergeStore(db, args[1], &max, useDense, c.Server.Config().HllSparseMaxBytes(), c.Now); msg != "" {
 		c.W.Error(msg)
 		return
 	}
@@ -802,7 +802,7 @@ func txPfmerge(t *Tx, args [][]byte) {
 		if st.firstErr() != "" {
 			return
 		}
-		storeErr = opPfmergeStore(c.Shard.DBs[c.DB], args[1], st.union(), st.anyDense(), c.Now)
+		storeErr = opPfmergeStore(c.Shard.DBs[c.DB], args[1], st.union(), st.anyDense(), c.Server.Config().HllSparseMaxBytes(), c.Now)
 	})
 	t.Reply(func(w *proto.Writer) {
 		msg := st.firstErr()
