@@ -28,19 +28,19 @@ import (
 // edited in a pooled scratch buffer and written back.
 
 const (
-	hllP              = 14
-	hllQ              = 64 - hllP
-	hllRegisters      = 1 << hllP
-	hllPMask          = hllRegisters - 1
-	hllRegisterMax    = 63
-	hllHdrSize        = 16
-	hllDenseSize      = hllHdrSize + (hllRegisters*6+7)/8
-	hllEncDense       = 0
-	hllEncSparse      = 1
-	hllSparseValMax   = 32
-	hllSparseValLen   = 4
-	hllSparseZeroLen  = 64
-	hllAlphaInf       = 0.721347520444481703680 // 0.5/ln(2)
+	hllP             = 14
+	hllQ             = 64 - hllP
+	hllRegisters     = 1 << hllP
+	hllPMask         = hllRegisters - 1
+	hllRegisterMax   = 63
+	hllHdrSize       = 16
+	hllDenseSize     = hllHdrSize + (hllRegisters*6+7)/8
+	hllEncDense      = 0
+	hllEncSparse     = 1
+	hllSparseValMax  = 32
+	hllSparseValLen  = 4
+	hllSparseZeroLen = 64
+	hllAlphaInf      = 0.721347520444481703680 // 0.5/ln(2)
 
 	errNotHLL     = "WRONGTYPE Key is not a valid HyperLogLog string value."
 	errInvalidHLL = "INVALIDOBJ Corrupted HLL object detected"
