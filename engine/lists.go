@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 
@@ -1017,11 +1018,14 @@ func lmoveLocal(c *Ctx, src, dst []byte, from, to bool) {
 		writeElem(c.W, e)
 		return
 	}
-	var sink listSink
+	// The reply holds the popped element's copy: push from there.
+	sink := listSink{w: c.W}
+	start := len(c.W.Buf)
 	l.pop(from, 1, lim, &sink)
-	v := sink.vals[0]
-	listPush(db, dst, to, [][]byte{v}, false, lim, c.Now)
-	c.W.Bulk(v)
+	b := c.W.Buf[start:] // "$<len>\r\n<element>\r\n"
+	v := b[bytes.IndexByte(b, '\n')+1 : len(b)-2 : len(b)-2]
+	elems := [1][]byte{v}
+	listPush(db, dst, to, elems[:], false, lim, c.Now)
 }
 
 func txRPopLPush(t *Tx, args [][]byte) { lmoveTx(t, args[1], args[2], false, true) }

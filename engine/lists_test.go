@@ -773,5 +773,12 @@ func TestListAllocs(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%s: LPUSH+RPOP+LRANGE+LLEN+LINDEX allocate %.1f times", key, n)
 		}
+		mv, back := benchArgs("LMOVE", key, key+"2", "LEFT", "RIGHT"), benchArgs("RPOPLPUSH", key+"2", key)
+		if n := testing.AllocsPerRun(200, func() {
+			l.DoBytes(mv)
+			l.DoBytes(back)
+		}); n != 0 {
+			t.Errorf("%s: LMOVE+RPOPLPUSH allocate %.1f times", key, n)
+		}
 	}
 }
