@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -205,12 +206,31 @@ func hashSet(c *Ctx, db *DB, key []byte, h hview, found bool, pairs [][]byte, nx
 			}
 		}
 		added := 0
+		// Many pairs (a bulk load): index the fields, so that the
+		// duplicate checks stay O(1) each instead of a scan.
+		var index *strTable
+		if len(pairs) > 32 {
+			index = newStrTable(true, len(s.ents)/2+len(pairs)/2)
+			for j := 0; j < len(s.ents); j += 2 {
+				index.Set(s.ents[j], binary.AppendUvarint(nil, uint64(j)))
+			}
+		}
 		for p := 0; p < len(pairs); p += 2 {
 			f, v := pairs[p], pairs[p+1]
 			j := 0
-			for ; j < len(s.ents); j += 2 {
-				if string(s.ents[j]) == string(f) {
-					break
+			if index != nil {
+				j = len(s.ents)
+				if at, ok := index.Get(f); ok {
+					x, _ := binary.Uvarint(at)
+					j = int(x)
+				} else {
+					index.Set(f, binary.AppendUvarint(nil, uint64(j)))
+				}
+			} else {
+				for ; j < len(s.ents); j += 2 {
+					if string(s.ents[j]) == string(f) {
+						break
+					}
 				}
 			}
 			if j < len(s.ents) {

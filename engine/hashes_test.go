@@ -341,3 +341,28 @@ func BenchmarkHGET(b *testing.B) {
 		})
 	}
 }
+
+// TestHashBulkLoad: one HSET with many pairs (duplicates included) stays
+// linear and keeps the last value of a repeated field.
+func TestHashBulkLoad(t *testing.T) {
+	l := NewLocal(1)
+	defer l.Close()
+	for _, n := range []int{40, 200000} {
+		key := "bulk" + strconv.Itoa(n)
+		args := []string{"HSET", key}
+		for i := 0; i < n; i++ {
+			args = append(args, fmt.Sprintf("f%d", i%(n/2)), strconv.Itoa(i))
+		}
+		hsExpect(t, l, fmt.Sprintf(":%d\r\n", n/2), args...)
+		hsExpect(t, l, fmt.Sprintf(":%d\r\n", n/2), "HLEN", key)
+		hsExpect(t, l, rBulk(strconv.Itoa(n/2)), "HGET", key, "f0")
+	}
+	// Duplicates of few fields stay a listpack, in first-seen order.
+	args := []string{"HSET", "dups"}
+	for i := 0; i < 100; i++ {
+		args = append(args, []string{"b", "a"}[i%2], strconv.Itoa(i))
+	}
+	hsExpect(t, l, ":2\r\n", args...)
+	hsExpect(t, l, "*4\r\n$1\r\nb\r\n$2\r\n98\r\n$1\r\na\r\n$2\r\n99\r\n", "HGETALL", "dups")
+	hsExpect(t, l, "$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "dups")
+}
