@@ -259,9 +259,64 @@ func (r *zLexRange) empty() bool {
 	return false
 }
 
-func (r *zLexRange) ranks(v *zview) (int, int) {
+func (r *zLexRange) gteMin(m []byte) bool {
+	switch r.min.kind {
+	case -1:
+		return true
+	case 1:
+		return false
+	}
+	c := bytes.Compare(m, r.min.v)
+	return c > 0 || (c == 0 && !r.min.ex)
+}
+
+func (r *zLexRange) lteMax(m []byte) bool {
+	switch r.max.kind {
+	case -1:
+		return false
+	case 1:
+		return true
+	}
+	c := bytes.Compare(m, r.max.v)
+	return c < 0 || (c == 0 && !r.max.ex)
+}
+
+// ranks returns the ascending rank interval [lo, hi) of the range in v;
+// rev selects how a listpack is walked when its members are not sorted
+// (mixed scores), as Redis's zzlFirstInLexRange/zzlLastInLexRange do: a
+// forward walk starts at the first member >= min and runs while <= max, a
+// reverse walk starts at the last member <= max and runs back while
+// >= min. With sorted members (the documented use) both agree.
+func (r *zLexRange) ranks(v *zview, rev bool) (int, int) {
 	if r.empty() {
 		return 0, 0
+	}
+	if v.tree == nil {
+		e := v.ents
+		n := len(e)
+		if n == 0 || !r.gteMin(e[n-1].m) || !r.lteMax(e[0].m) {
+			return 0, 0
+		}
+		if rev {
+			j := n - 1
+			for j >= 0 && !r.lteMax(e[j].m) {
+				j--
+			}
+			lo := j + 1
+			for lo > 0 && r.gteMin(e[lo-1].m) {
+				lo--
+			}
+			return lo, j + 1
+		}
+		lo := 0
+		for lo < n && !r.gteMin(e[lo].m) {
+			lo++
+		}
+		hi := lo
+		for hi < n && r.lteMax(e[hi].m) {
+			hi++
+		}
+		return lo, hi
 	}
 	lo, hi := 0, v.Len()
 	if r.min.kind == 0 {
@@ -608,7 +663,7 @@ func cmdZlexcount(c *Ctx, args [][]byte) {
 		c.W.Error(errZLexRange)
 		return
 	}
-	zcountGeneric(c, args[1], func(v *zview) (int, int) { return r.ranks(v) })
+	zcountGeneric(c, args[1], func(v *zview) (int, int) { return r.ranks(v, false) })
 }
 
 func zcountGeneric(c *Ctx, key []byte, ranks func(v *zview) (int, int)) {
@@ -734,7 +789,7 @@ func (sp *zrangeSpec) resolve(v *zview) (start int, count int) {
 	case zrangeScore:
 		lo, hi = sp.score.ranks(v)
 	default:
-		lo, hi = sp.lex.ranks(v)
+		lo, hi = sp.lex.ranks(v, sp.rev)
 	}
 	if sp.offset < 0 {
 		return 0, 0
@@ -909,7 +964,7 @@ func cmdZremrangebylex(c *Ctx, args [][]byte) {
 		c.W.Error(errZLexRange)
 		return
 	}
-	zremrangeGeneric(c, args[1], func(v *zview) (int, int) { return r.ranks(v) })
+	zremrangeGeneric(c, args[1], func(v *zview) (int, int) { return r.ranks(v, false) })
 }
 
 func zremrangeGeneric(c *Ctx, key []byte, ranks func(v *zview) (int, int)) {
