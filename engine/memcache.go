@@ -101,6 +101,15 @@ func (sh *Shard) mcNextCAS(numShards int) uint64 {
 	return (sh.MC.casSeq-1)*uint64(numShards) + uint64(sh.ID) + 1
 }
 
+// mcTick runs a delayed flush_all whose time has come, so that Redis
+// clients see it within a tick even when no memcached request arrives.
+func (sh *Shard) mcTick(now int64) {
+	if at := sh.MC.flushAt; at != 0 && now >= at {
+		sh.MC.flushAt = 0
+		sh.DBs[0].Flush()
+	}
+}
+
 // mcPrelude runs before every memcached part on a shard: a delayed
 // flush_all whose time has come empties database 0 first.
 func mcPrelude(c *Ctx) *DB {
@@ -162,6 +171,7 @@ const (
 const (
 	mcShardFlush = 1
 	mcShardStats = 2
+	mcShardReset = 3
 )
 
 // MCRequest builds the argument vectors of parts. It is scratch owned by
@@ -247,6 +257,18 @@ func (r *MCRequest) Flush(delay int64, last bool, reply string) [][]byte {
 func (r *MCRequest) Stats() [][]byte {
 	r.hdr = [mcHdrLen]byte{}
 	r.hdr[mcHdrKind] = mcShardStats
+	r.argv[0] = r.hdr[:]
+	return r.argv[:1]
+}
+
+// StatsReset is a shard's part of "stats reset": its counters go back to
+// zero; the part whose last is set writes RESET.
+func (r *MCRequest) StatsReset(last bool) [][]byte {
+	r.hdr = [mcHdrLen]byte{}
+	r.hdr[mcHdrKind] = mcShardReset
+	if last {
+		r.hdr[mcHdrBits] = mcBitLast
+	}
 	r.argv[0] = r.hdr[:]
 	return r.argv[:1]
 }
@@ -888,6 +910,13 @@ func mcRunShard(c *Ctx, args [][]byte) {
 		if hdr[mcHdrBits]&mcBitLast != 0 {
 			c.W.Buf = append(c.W.Buf, args[1]...)
 		}
+	case mcShardReset:
+		total := c.Shard.MC.Stats[MCTotalItems]
+		c.Shard.MC.Stats = MCStats{}
+		c.Shard.MC.Stats[MCTotalItems] = total // memcached keeps it too
+		if hdr[mcHdrBits]&mcBitLast != 0 {
+			c.W.Buf = append(c.W.Buf, proto.MCReset...)
+		}
 	case mcShardStats:
 		var blob [MCStatsBlobLen]byte
 		s := mcShardStatsOf(c)
@@ -1022,7 +1051,7 @@ func MCWriteStats(dst []byte, args [][]byte, s MCStats, si MCServerInfo) []byte 
 		stat("total_malloced", int64(s[MCBytes]))
 	case "sizes", "conns", "extstore", "detail":
 		// memcached has these; darner reports none of their figures.
-	case "reset":
+	case "reset": // the ring resets through StatsReset parts
 		return append(dst, proto.MCReset...)
 	default:
 		return append(dst, proto.MCErrorLine...)

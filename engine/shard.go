@@ -49,6 +49,7 @@ func NewShard(cfg ShardConfig) *Shard {
 // It runs bounded background work: the active expiry sweep of every
 // database with deadlines, each with its DB.ExpireBudget.
 func (s *Shard) Tick(nowMs int64) {
+	s.mcTick(nowMs) // a delayed memcached flush_all that is due (memcache.go)
 	s.Stats.sampleOps(nowMs)
 	if len(s.watches) > 0 {
 		s.pruneWatches()

@@ -236,6 +236,13 @@ func (s *shard) processMC(c *conn) {
 				s.mcDispatch(c, t, engine.MCShardCommand, s.mcReq.Flush(cmd.Exptime, t == n-1, reply))
 			}
 		case proto.MCStats:
+			if len(cmd.Args) == 1 && string(cmd.Args[0]) == "reset" {
+				c.start += k
+				for t := 0; t < n; t++ {
+					s.mcDispatch(c, t, engine.MCShardCommand, s.mcReq.StatsReset(t == n-1))
+				}
+				continue
+			}
 			if c.batchOpen {
 				break // stats starts a run of its own
 			}

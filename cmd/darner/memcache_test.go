@@ -305,6 +305,12 @@ func TestMemcacheStats(t *testing.T) {
 		if slabs := parseStats(t, mcRoundTrip(t, mport, "stats slabs\r\n")); slabs["active_slabs"] != "1" {
 			t.Errorf("stats slabs: %v", slabs)
 		}
+		if got := mcRoundTrip(t, mport, "stats reset\r\nget a\r\n"); got != "RESET\r\nVALUE a 0 1\r\na\r\nEND\r\n" {
+			t.Errorf("stats reset: %q", got)
+		}
+		if st := parseStats(t, mcRoundTrip(t, mport, "stats\r\n")); st["cmd_get"] != "1" || st["get_hits"] != "1" || st["curr_items"] != "2" {
+			t.Errorf("after stats reset: cmd_get %s get_hits %s curr_items %s", st["cmd_get"], st["get_hits"], st["curr_items"])
+		}
 		// Pipelined around stats: replies stay in order.
 		got := mcRoundTrip(t, mport, "get a\r\nstats settings\r\nget b\r\n")
 		if !strings.HasPrefix(got, "VALUE a 0 1\r\na\r\nEND\r\nSTAT ") || !strings.HasSuffix(got, "END\r\nVALUE b 0 1\r\nb\r\nEND\r\n") {
@@ -412,6 +418,19 @@ func TestMemcacheCrossProtocol(t *testing.T) {
 			if _, err := mc.Get("h"); err != memcache.ErrCacheMiss {
 				t.Fatalf("get of a hash: %v", err)
 			}
+		}
+		// A delayed flush_all reaches RESP readers without any further
+		// memcached request (the shards' tick runs it).
+		rdb.Set(ctx, "late", "v", 0)
+		if got := mcRoundTrip(t, mport, "flush_all 1\r\n"); got != "OK\r\n" {
+			t.Fatalf("flush_all 1: %q", got)
+		}
+		if err := rdb.Get(ctx, "late").Err(); err != nil {
+			t.Fatalf("GET before the delayed flush: %v", err)
+		}
+		time.Sleep(1300 * time.Millisecond)
+		if err := rdb.Get(ctx, "late").Err(); err != redis.Nil {
+			t.Fatalf("GET after the delayed flush: %v", err)
 		}
 		// flush_all empties database 0 for both.
 		if err := mc.FlushAll(); err != nil {
