@@ -160,6 +160,10 @@ type Server struct {
 	// Counters are server-wide atomics (any thread).
 	Counters ServerCounters
 
+	// BlockedClients counts clients blocked in a blocking command (INFO
+	// clients blocked_clients); the runtime updates it from any shard.
+	BlockedClients atomic.Int64
+
 	// config holds the runtime parameters (CONFIG GET/SET); see
 	// (*Server).Config in config.go. Safe to read from any shard thread.
 	config atomic.Pointer[Config]

@@ -32,7 +32,7 @@ func NewLocal(n int) *Local {
 	l := &Local{Server: &Server{NumShards: n, NumDBs: 16, Port: 6379, Version: RedisVersion, Backend: "local"}}
 	l.Server.StartUnixMs = time.Now().UnixMilli()
 	for i := 0; i < n; i++ {
-		l.Shards = append(l.Shards, NewShard(ShardConfig{ID: i, NumDBs: 16, Node: -1}))
+		l.Shards = append(l.Shards, NewShard(ShardConfig{ID: i, NumDBs: 16, Node: -1, Server: l.Server}))
 		l.Shards[i].Stats.ResetEpoch = &l.Server.Counters.ResetEpoch
 	}
 	return l
@@ -83,10 +83,14 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 		return l.w.Buf
 	}
 	now := l.now()
+	for _, sh := range l.Shards {
+		sh.Clock = now
+	}
 	if NeedsTx(cmd, args, len(l.Shards)) {
 		start := l.Shards[0].BeginCommand(cmd)
 		t := NewTx(l.Server, len(l.Shards), l.Sess.DB, now, l.Sess.Resp3)
 		t.Coordinator = l.Shards[0]
+		t.NoBlock = true // one goroutine: nothing could wake it
 		if cmd.Flags&FlagConn != 0 {
 			t.Sess = &l.Sess
 		}

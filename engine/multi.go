@@ -215,10 +215,12 @@ func execTx(t *Tx, args [][]byte) {
 				w := proto.Writer{Resp3: resp3}
 				c.W = &w
 				c.DB = qdb
+				c.Shard.deferServe = true
 				start := c.Shard.BeginCommand(cmd)
 				cmd.Run(c, a)
 				c.Shard.EndCommand(cmd, start, w.Buf)
 				c.Shard.AfterWrite(cmd, a, qdb)
+				c.Shard.deferServe = false
 				c.W = nil
 				out = w.Buf
 			})
@@ -229,6 +231,9 @@ func execTx(t *Tx, args [][]byte) {
 			})
 		}
 	}
+	// Clients blocked on keys the transaction wrote are served after it,
+	// as Redis does, while its locks are still held.
+	t.Each(func(c *Ctx) { c.Shard.ServeDeferred(c.Now) })
 }
 
 // mergePlan plans a queued multi-shard command into t: its keys, its
@@ -238,6 +243,7 @@ func (t *Tx) mergePlan(cmd *Command, args [][]byte, db int, aborted *atomic.Bool
 	sub := NewTx(t.Server, t.numShards, db, t.Now, t.Resp3)
 	sub.Coordinator = t.Coordinator
 	sub.Sess = t.Sess
+	sub.NoBlock = true // Redis: blocking commands do not block inside EXEC
 	sub.Plan(cmd, args)
 	for _, k := range sub.keys {
 		t.addKeyRef(k)
@@ -254,8 +260,10 @@ func (t *Tx) mergePlan(cmd *Command, args [][]byte, db int, aborted *atomic.Bool
 					return
 				}
 				c.DB = db
+				c.Shard.deferServe = true
 				fn(c)
 				c.Shard.AfterTxPhase(sub)
+				c.Shard.deferServe = false
 			}
 			if ph.Shard >= 0 {
 				t.On(ph.Shard, wrapped)

@@ -134,7 +134,7 @@ func AppendInfo(b []byte, srv *Server, sel int, snaps []ShardSnapshot, nowMs int
 		f.int("maxclients", cfg.MaxClients())
 		f.int("client_recent_max_input_buffer", 0)
 		f.int("client_recent_max_output_buffer", 0)
-		f.int("blocked_clients", 0)
+		f.int("blocked_clients", srv.BlockedClients.Load())
 		f.int("tracking_clients", 0)
 		f.int("clients_in_timeout_table", 0)
 	}

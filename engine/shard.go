@@ -15,8 +15,22 @@ type Shard struct {
 	Stats   ShardStats   // counters; written by the shard thread only
 	MC      MCShard      // memcached protocol state and counters (memcache.go)
 
+	// Server is the server the shard belongs to (read-only).
+	Server *Server
+
 	// watches: key hash → connections watching it (watch.go).
 	watches map[uint64][]watchEntry
+	// blocked: key hash → clients blocked on it, FIFO (blocking.go);
+	// readyKeys are keys written inside EXEC, served at its end.
+	blocked    map[uint64][]blockWaiter
+	deferServe bool
+	readyKeys  []readyKey
+	// OnServed is set by the runtime: it hands a Blocker this shard
+	// served (or wants retried) to the client's coordinator.
+	OnServed func(b *Blocker)
+	// Clock is the runtime's current time (unix ms) for work the shard
+	// does outside a command (serving blocked clients after a write).
+	Clock int64
 
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
@@ -27,6 +41,7 @@ type ShardConfig struct {
 	ID     int
 	NumDBs int // --dbnum; 16 when zero
 	Node   int // NUMA node the shard's memory is bound to (-1: none)
+	Server *Server
 }
 
 // NewShard creates a shard. Call it on the shard's own thread so that its
@@ -35,7 +50,7 @@ func NewShard(cfg ShardConfig) *Shard {
 	if cfg.NumDBs <= 0 {
 		cfg.NumDBs = 16
 	}
-	s := &Shard{ID: cfg.ID, NumDBs: cfg.NumDBs, Arena: NewArena(cfg.Node), Objects: NewObjectStore()}
+	s := &Shard{ID: cfg.ID, NumDBs: cfg.NumDBs, Server: cfg.Server, Arena: NewArena(cfg.Node), Objects: NewObjectStore()}
 	s.DBs = make([]*DB, cfg.NumDBs)
 	for i := range s.DBs {
 		s.DBs[i] = NewDB(DBConfig{Arena: s.Arena, Objects: s.Objects, Node: cfg.Node})
@@ -53,6 +68,9 @@ func (s *Shard) Tick(nowMs int64) {
 	s.Stats.sampleOps(nowMs)
 	if len(s.watches) > 0 {
 		s.pruneWatches()
+	}
+	if len(s.blocked) > 0 {
+		s.pruneBlocked()
 	}
 	for range s.DBs {
 		db := s.DBs[s.expireDB]

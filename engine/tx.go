@@ -50,6 +50,13 @@ type Tx struct {
 	// phases may not run); otherwise the runtime touches every exclusive
 	// key of the tx on a shard after each of its phases there.
 	SelfTouch bool
+	// NoBlock: blocking commands answer at once instead of blocking
+	// (inside EXEC, from Server.Do).
+	NoBlock bool
+	blocked *Blocker
+	// ConnSlot and ConnGen identify the client's connection on the
+	// coordinator (the runtime's; copied into a Blocker).
+	ConnSlot, ConnGen uint32
 
 	numShards int
 	writes    bool // some key or the global lock is for writing
@@ -95,6 +102,8 @@ func (t *Tx) Reset() {
 	t.errSet = false
 	t.writes = false
 	t.SelfTouch = false
+	t.NoBlock = false
+	t.blocked = nil
 	t.Sess = nil
 }
 

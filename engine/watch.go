@@ -97,23 +97,33 @@ func (s *Shard) TouchAll(db int) {
 }
 
 // AfterWrite is called by the dispatcher after cmd ran on this shard with
-// args in database db: a write touches its keys' watchers.
+// args in database db: a write touches its keys' watchers and serves
+// clients blocked on them.
 func (s *Shard) AfterWrite(cmd *Command, args [][]byte, db int) {
-	if cmd.Flags&FlagWrite == 0 || len(s.watches) == 0 {
+	if cmd.Flags&FlagWrite == 0 || len(s.watches) == 0 && len(s.blocked) == 0 {
 		return
 	}
 	if cmd.Flags&FlagGlobal != 0 || cmd.FirstKey <= 0 && cmd.Flags&FlagMovableKeys == 0 {
 		s.TouchAll(-1)
 		return
 	}
-	cmd.KeyPositions(args, func(i int) { s.TouchKey(db, KeyHash(args[i])) })
+	cmd.KeyPositions(args, func(i int) { s.keyWritten(db, KeyHash(args[i])) })
+}
+
+func (s *Shard) keyWritten(db int, h uint64) {
+	if len(s.watches) > 0 {
+		s.TouchKey(db, h)
+	}
+	if len(s.blocked) > 0 {
+		s.keyReady(db, h, s.Clock)
+	}
 }
 
 // AfterTxPhase is called by the runtime after a phase of t ran on this
 // shard: it touches the tx's exclusive keys here (every key for a global
-// write tx).
+// write tx) and serves clients blocked on them.
 func (s *Shard) AfterTxPhase(t *Tx) {
-	if len(s.watches) == 0 || t.SelfTouch {
+	if len(s.watches) == 0 && len(s.blocked) == 0 || t.SelfTouch {
 		return
 	}
 	if t.Global() && t.writes {
@@ -122,7 +132,7 @@ func (s *Shard) AfterTxPhase(t *Tx) {
 	}
 	for _, k := range t.keys {
 		if k.Exclusive && k.Shard == s.ID {
-			s.TouchKey(t.DB, k.Hash)
+			s.keyWritten(t.DB, k.Hash)
 		}
 	}
 }

@@ -55,6 +55,7 @@ type conn struct {
 	pinned *byte // the wbuf array currently pinned
 
 	sess engine.Session
+	blk  *engine.Blocker // the blocking command the connection waits in
 	mc   *mcConn // memcached connection (memcache.go); nil for RESP
 
 	recvPosted bool
@@ -309,6 +310,7 @@ func (s *shard) closeConn(c *conn) {
 	}
 	c.closing = true
 	c.sess.Unwatch()
+	s.cancelBlocked(c)
 	if c.recvPosted {
 		s.p.cancel(c.fd, token(opRecv, c.slot, c.gen))
 	}

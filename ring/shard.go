@@ -66,6 +66,11 @@ type shard struct {
 	msgBuf []txMsg
 	locks  *engine.LockTable
 	txsOut int // txs this shard coordinates that have not finished
+	// blockedList: this shard's clients blocked in a blocking command
+	// (blocking.go), for their timeouts.
+	blockedList []*engine.Blocker
+	// early: Blockers served before their tx finished on this shard.
+	early []*engine.Blocker
 
 	conns     []*conn
 	freeSlots []uint32
@@ -229,7 +234,8 @@ func (s *shard) run(ready chan<- error) {
 		return
 	}
 	defer s.p.close()
-	s.eng = engine.NewShard(engine.ShardConfig{ID: s.id, NumDBs: s.srv.cfg.DBNum, Node: s.node})
+	s.eng = engine.NewShard(engine.ShardConfig{ID: s.id, NumDBs: s.srv.cfg.DBNum, Node: s.node, Server: s.srv.eng})
+	s.eng.OnServed = s.onServed
 	s.eng.Stats.ResetEpoch = &s.srv.eng.Counters.ResetEpoch
 	s.ctx.Server = s.srv.eng
 	s.locks = engine.NewLockTable()
@@ -263,6 +269,9 @@ func (s *shard) loop() error {
 	for {
 		block := !more && len(s.ready) == 0
 		timeout := nextTick - now
+		if len(s.blockedList) > 0 {
+			timeout = min(timeout, s.nextBlockDeadlineNs(now))
+		}
 		if outboxPending {
 			timeout = min(timeout, outboxRetryNs)
 		}
@@ -285,6 +294,10 @@ func (s *shard) loop() error {
 		more = n == len(s.events)
 		now = time.Now().UnixNano()
 		s.nowMs = now / 1e6
+		s.eng.Clock = s.nowMs
+		if len(s.blockedList) > 0 {
+			s.expireBlocked()
+		}
 		for _, ev := range s.events[:n] {
 			s.handle(ev)
 		}

@@ -43,6 +43,7 @@ const (
 	msgExec                       // coordinator → shard: run a phase (release after if last)
 	msgRelease                    // coordinator → shard: release without a phase
 	msgDone                       // shard → coordinator: exec or release finished
+	msgUnblock                    // serving shard → coordinator: a blocked client was served
 )
 
 type txMsg struct {
@@ -51,6 +52,7 @@ type txMsg struct {
 	from    int
 	fn      func(*engine.Ctx)
 	release bool
+	blk     *engine.Blocker
 }
 
 // inbox is a shard's multi-producer message queue.
@@ -127,8 +129,9 @@ func (s *shard) startTx(c *conn, cmd *engine.Command, args [][]byte) bool {
 		x.t.Sess = &c.sess
 	}
 	x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
-	x.t.Plan(cmd, copyArgs(args))
 	x.connSlot, x.connGen = c.slot, c.gen
+	x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen
+	x.t.Plan(cmd, copyArgs(args))
 	return s.launch(x, c)
 }
 
@@ -142,7 +145,10 @@ func (s *shard) launch(x *txn, c *conn) bool {
 	}
 	if s.inlineOK(t) {
 		s.runInlineTx(t)
-		s.txFinish(x, c)
+		if s.txFinish(x, c) {
+			c.waiting++ // blocked: the connection waits for unblocked
+			return false
+		}
 		return true
 	}
 	if c != nil {
@@ -317,6 +323,8 @@ func (s *shard) handleMsg(m *txMsg) {
 	case msgRelease:
 		s.txRelease(x)
 		s.post(x.coord, txMsg{kind: msgDone, tx: x, from: s.id})
+	case msgUnblock:
+		s.unblocked(m.blk)
 	}
 }
 
@@ -383,7 +391,10 @@ func (s *shard) txAdvance(x *txn) {
 		panic("ring: tx finished for a connection that is not waiting for it")
 	}
 	c.waiting--
-	s.txFinish(x, c)
+	if s.txFinish(x, c) {
+		c.waiting++ // blocked: the connection waits for unblocked
+		return
+	}
 	if c.closing {
 		s.maybeFree(c)
 		return
@@ -393,8 +404,9 @@ func (s *shard) txAdvance(x *txn) {
 }
 
 // txFinish writes the tx's replies to the connection (or the external
-// request) and ends it.
-func (s *shard) txFinish(x *txn, c *conn) {
+// request) and ends it. It reports true when the tx ended blocked: the
+// connection (its caller keeps it waiting) is now in blockedList.
+func (s *shard) txFinish(x *txn, c *conn) bool {
 	if x.done != nil {
 		var w proto.Writer
 		x.t.WriteReplies(&w)
@@ -402,10 +414,7 @@ func (s *shard) txFinish(x *txn, c *conn) {
 			s.eng.EndCommand(x.cmd, x.start, w.Buf)
 		}
 		x.done <- w.Buf
-		return
-	}
-	if c.closing {
-		return
+		return false
 	}
 	w := &s.w
 	w.Resp3 = x.t.Resp3
@@ -414,9 +423,36 @@ func (s *shard) txFinish(x *txn, c *conn) {
 	x.t.WriteReplies(w)
 	c.out = w.Buf
 	w.Buf = nil
+	if b := x.t.BlockedOn(); b != nil {
+		if c.closing {
+			b.Cancel()
+			return false
+		}
+		if s.takeEarly(b) {
+			// A shard served it before the tx's last ack came back.
+			c.out = append(c.out, b.Reply...)
+			if b.Retry {
+				c.out = c.out[:before]
+				s.retryBlocked(c, b)
+				return c.waiting > 0 && c.blk != nil
+			}
+			return false
+		}
+		if b.Done() {
+			return false // cancelled meanwhile: closing
+		}
+		c.blk = b
+		s.blockedList = append(s.blockedList, b)
+		s.srv.eng.BlockedClients.Add(1)
+		return true
+	}
 	if x.cmd != nil {
 		s.eng.EndCommand(x.cmd, x.start, c.out[before:])
 	}
+	if c.closing {
+		c.out = c.out[:before]
+	}
+	return false
 }
 
 // ---- single-shard commands meeting locked keys ----
@@ -502,4 +538,108 @@ func (s *shard) runHop(h *hop) bool {
 	}
 	clear(h.argv)
 	return true
+}
+
+// ---- blocked clients (engine/blocking.go) ----
+
+// onServed is the engine's OnServed: shard s served (or wants retried) a
+// client blocked on one of its keys; tell the client's coordinator.
+func (s *shard) onServed(b *engine.Blocker) {
+	s.post(b.Coord, txMsg{kind: msgUnblock, blk: b})
+}
+
+// unblocked ends a blocked client on its coordinator: b is done, with its
+// reply (or Retry) set by whoever ended it.
+func (s *shard) unblocked(b *engine.Blocker) {
+	if c := s.conns[b.Slot]; c.gen == b.Gen && c.blk != b {
+		// Served before its tx finished here: txFinish picks it up.
+		s.early = append(s.early, b)
+		return
+	}
+	for i, x := range s.blockedList {
+		if x == b {
+			s.blockedList = append(s.blockedList[:i], s.blockedList[i+1:]...)
+			break
+		}
+	}
+	s.srv.eng.BlockedClients.Add(-1)
+	c := s.conns[b.Slot]
+	if c.gen != b.Gen || c.blk != b {
+		panic("ring: unblocked a connection that is not blocked on it")
+	}
+	c.blk = nil
+	c.waiting--
+	if c.closing {
+		s.maybeFree(c)
+		return
+	}
+	if b.Retry {
+		s.retryBlocked(c, b)
+		if c.waiting > 0 {
+			return
+		}
+	} else {
+		c.out = append(c.out, b.Reply...)
+	}
+	s.markReady(c)
+	s.markDirty(c)
+}
+
+// nextBlockDeadlineNs is how long until the earliest blocked client's
+// timeout (for the loop's wait).
+func (s *shard) nextBlockDeadlineNs(now int64) int64 {
+	best := int64(1 << 62)
+	for _, b := range s.blockedList {
+		if b.Deadline != 0 {
+			best = min(best, b.Deadline*1e6-now)
+		}
+	}
+	return max(best, 0)
+}
+
+// expireBlocked times out blocked clients whose deadline passed.
+func (s *shard) expireBlocked() {
+	for i := 0; i < len(s.blockedList); i++ {
+		b := s.blockedList[i]
+		if b.Deadline == 0 || b.Deadline > s.nowMs || !b.Cancel() {
+			continue
+		}
+		var w proto.Writer
+		w.Resp3 = b.Resp3
+		b.TimeoutReply(&w)
+		b.Reply = w.Buf
+		s.unblocked(b)
+		i--
+	}
+}
+
+// cancelBlocked ends a closing connection's blocking command. If a shard
+// is serving it at this moment, its unblocked message completes it.
+func (s *shard) cancelBlocked(c *conn) {
+	if b := c.blk; b != nil && b.Cancel() {
+		s.unblocked(b)
+	}
+}
+
+// takeEarly reports (and forgets) whether b was served before its tx
+// finished.
+func (s *shard) takeEarly(b *engine.Blocker) bool {
+	for i, x := range s.early {
+		if x == b {
+			s.early = append(s.early[:i], s.early[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// retryBlocked runs a blocked command again for c (its keys are on two
+// shards, so the shard that saw the push could not serve it alone); it
+// blocks again, at the tail, if there is still nothing to take.
+func (s *shard) retryBlocked(c *conn, b *engine.Blocker) {
+	x := s.newTxn(b.DB, b.Resp3)
+	x.connSlot, x.connGen = c.slot, c.gen
+	x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen
+	x.t.Plan(b.Cmd, b.Args)
+	s.launch(x, c)
 }

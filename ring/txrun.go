@@ -203,6 +203,7 @@ func (s *shard) runExternal(r *extReq) {
 			x.t.Sess = &sess
 		}
 		x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
+		x.t.NoBlock = true
 		x.t.Plan(cmd, args)
 		s.launch(x, nil)
 		return
