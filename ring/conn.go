@@ -56,7 +56,7 @@ type conn struct {
 
 	sess engine.Session
 	blk  *engine.Blocker // the blocking command the connection waits in
-	mc   *mcConn // memcached connection (memcache.go); nil for RESP
+	mc   *mcConn         // memcached connection (memcache.go); nil for RESP
 
 	recvPosted bool
 	sendPosted bool
