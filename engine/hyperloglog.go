@@ -458,14 +458,24 @@ func hllPromote(buf []byte, index int, count uint8, dense []byte) ([]byte, int) 
 // max may then hold part of v).
 func hllMerge(max *[hllRegisters]uint8, v []byte) bool {
 	if v[4] == hllEncDense {
-		regs := v[hllHdrSize:]
-		for i, j := 0, 0; i < hllRegisters; i, j = i+4, j+3 {
-			b0, b1, b2 := regs[j], regs[j+1], regs[j+2]
-			r := [4]uint8{b0 & 63, (b0>>6 | b1<<2) & 63, (b1>>4 | b2<<4) & 63, b2 >> 2}
-			for k, x := range r {
-				if x > max[i+k] {
-					max[i+k] = x
-				}
+		regs := v[hllHdrSize : hllHdrSize+hllRegisters*6/8]
+		for i := 0; len(regs) >= 3; i, regs = i+4, regs[3:] {
+			b0, b1, b2 := regs[0], regs[1], regs[2]
+			if b0|b1|b2 == 0 {
+				continue
+			}
+			m := max[i : i+4 : i+4]
+			if x := b0 & 63; x > m[0] {
+				m[0] = x
+			}
+			if x := (b0>>6 | b1<<2) & 63; x > m[1] {
+				m[1] = x
+			}
+			if x := (b1>>4 | b2<<4) & 63; x > m[2] {
+				m[2] = x
+			}
+			if x := b2 >> 2; x > m[3] {
+				m[3] = x
 			}
 		}
 		return true

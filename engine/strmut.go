@@ -51,18 +51,21 @@ func (db *DB) MutableString(key []byte, minLen int, now int64) (val []byte, oldL
 	}
 	rec, _, vlen, voff := db.rawValue(s)
 	cur := rec[voff : voff+vlen : voff+vlen]
-	var buf [20]byte
-	isInt := Encoding(s>>slotEncShift) == EncInt
-	if isInt {
-		cur = strconv.AppendInt(buf[:0], getInt(cur), 10)
-	} else if len(cur) >= minLen {
-		db.touch(seg, bi)
-		seg.b[bi].slots[si] = s &^ slotMC
-		return cur, len(cur), false, false
+	if Encoding(s>>slotEncShift) != EncInt {
+		if len(cur) >= minLen {
+			db.touch(seg, bi)
+			seg.b[bi].slots[si] = s &^ slotMC
+			return cur, len(cur), false, false
+		}
+		v := db.growString(seg, bi, si, cur, minLen)
+		clear(v[len(cur):])
+		return v, len(cur), false, false
 	}
-	v := db.growString(seg, bi, si, cur, max(len(cur), minLen))
-	clear(v[len(cur):])
-	return v, len(cur), false, false
+	var buf [20]byte
+	num := strconv.AppendInt(buf[:0], getInt(cur), 10)
+	v := db.growString(seg, bi, si, num, max(len(num), minLen))
+	clear(v[len(num):])
+	return v, len(num), false, false
 }
 
 // rawValue returns the record slot s points to, and the key length,
