@@ -27,7 +27,7 @@ func init() {
 	register(
 		&Command{Name: "info", Arity: -1, Flags: FlagStale | FlagLoading, Tx: planInfo,
 			Group: "server", ACL: "@dangerous", Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
-			Summary: "Returns information and statistics about the server.", Since: "1.0.0", Complexity: "O(1)"},
+			Summary: "Get information and statistics about the server", Since: "1.0.0", Complexity: "O(1)"},
 	)
 }
 
