@@ -782,3 +782,34 @@ func TestListAllocs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzList runs arbitrary list commands (names from the family, arguments
+// from the input) against a small-limit server: nothing may panic and
+// every list must stay consistent.
+func FuzzList(f *testing.F) {
+	f.Add([]byte("RPUSH\x00k\x00a\x00b\x01LPOS\x00k\x00a\x00RANK\x00-9223372036854775808\x00COUNT\x000"))
+	f.Add([]byte("LPUSH\x00k\x00" + strings.Repeat("x", 300) + "\x01LSET\x00k\x00-1\x00y\x01LTRIM\x00k\x001\x000"))
+	f.Add([]byte("RPUSH\x00k\x001\x002\x003\x01LMPOP\x009223372036854775807\x00k\x00LEFT\x01LREM\x00k\x00-9223372036854775808\x001"))
+	f.Add([]byte("RPUSH\x00k\x00a\x01LINSERT\x00k\x00AFTER\x00a\x00b\x01LMOVE\x00k\x00k\x00LEFT\x00RIGHT\x01LRANGE\x00k\x00-9223372036854775808\x009223372036854775807"))
+	names := []string{"LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX",
+		"LSET", "LINSERT", "LREM", "LTRIM", "LPOS", "LMOVE", "RPOPLPUSH", "LMPOP"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := NewLocal(2)
+		defer l.Close()
+		l.Do("CONFIG", "SET", "list-max-listpack-size", "-1")
+		for _, line := range strings.Split(string(data), "\x01") {
+			args := strings.Split(line, "\x00")
+			ok := false
+			for _, n := range names {
+				if strings.EqualFold(args[0], n) {
+					ok = true
+				}
+			}
+			if !ok || len(args) > 64 {
+				continue
+			}
+			l.Do(args...)
+		}
+		checkLists(t, l)
+	})
+}
