@@ -585,3 +585,33 @@ func (s *Shard) pruneBlocked() {
 		}
 	}
 }
+
+// TrackBlocked records b as its client's blocking command (CLIENT
+// UNBLOCK finds it by b.ClientID); Untrack forgets it.
+func (srv *Server) TrackBlocked(b *Blocker) { srv.blockedByID.Store(b.ClientID, b) }
+
+// UntrackBlocked forgets b.
+func (srv *Server) UntrackBlocked(b *Blocker) { srv.blockedByID.CompareAndDelete(b.ClientID, b) }
+
+// unblockClient ends client id's blocking command as CLIENT UNBLOCK does
+// (with the timeout reply, or an UNBLOCKED error), reporting whether it
+// was blocked.
+func (srv *Server) unblockClient(id uint64, withError bool) bool {
+	v, ok := srv.blockedByID.Load(id)
+	if !ok {
+		return false
+	}
+	b := v.(*Blocker)
+	if !b.Cancel() {
+		return false
+	}
+	w := proto.Writer{Resp3: b.Resp3}
+	if withError {
+		w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+	} else {
+		b.TimeoutReply(&w)
+	}
+	b.Reply = w.Buf
+	srv.Deliver(b)
+	return true
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/darnerdb/darner/proto"
@@ -163,6 +164,11 @@ type Server struct {
 	// BlockedClients counts clients blocked in a blocking command (INFO
 	// clients blocked_clients); the runtime updates it from any shard.
 	BlockedClients atomic.Int64
+	// blockedByID maps client IDs to their Blocker (CLIENT UNBLOCK);
+	// Deliver, set by the runtime, hands an ended Blocker to its client's
+	// coordinator from any thread.
+	blockedByID sync.Map
+	Deliver     func(b *Blocker)
 
 	// config holds the runtime parameters (CONFIG GET/SET); see
 	// (*Server).Config in config.go. Safe to read from any shard thread.

@@ -216,6 +216,32 @@ func cmdClient(c *Ctx, args [][]byte) {
 		}
 		c.Sess.Name = string(args[2])
 		c.W.OK()
+	case "unblock":
+		if len(args) != 3 && len(args) != 4 {
+			c.W.Error("ERR wrong number of arguments for 'client|unblock' command")
+			return
+		}
+		id, ok := ParseInt(args[2])
+		if !ok {
+			c.W.Error(ErrNotInt)
+			return
+		}
+		withError := false
+		if len(args) == 4 {
+			switch {
+			case EqualFold(args[3], "error"):
+				withError = true
+			case EqualFold(args[3], "timeout"):
+			default:
+				c.W.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+				return
+			}
+		}
+		if c.Server.Deliver != nil && c.Server.unblockClient(uint64(id), withError) {
+			c.W.Int(1)
+		} else {
+			c.W.Int(0)
+		}
 	case "setinfo":
 		if !arity(4) {
 			return

@@ -261,3 +261,46 @@ func TestBlockingMoveAndZset(t *testing.T) {
 		}
 	})
 }
+
+// TestClientUnblock: CLIENT UNBLOCK ends another client's BLPOP with the
+// timeout reply or an UNBLOCKED error, and answers 0 for a client that is
+// not blocked.
+func TestClientUnblock(t *testing.T) {
+	forEach(t, []int{1, 3}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		ctx := context.Background()
+		key := keysOn(cfg.Shards, 1)[0]
+		a, admin := client(t, srv), client(t, srv)
+		id, err := a.ClientID(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := admin.ClientUnblock(ctx, id).Result(); err != nil || n != 0 {
+			t.Fatalf("CLIENT UNBLOCK of an idle client = %d %v", n, err)
+		}
+		for _, withErr := range []bool{false, true} {
+			res := make(chan error, 1)
+			go func() { res <- a.BLPop(ctx, 0, key).Err() }()
+			waitBlocked(t, admin, 1)
+			var n int64
+			if withErr {
+				n, err = admin.ClientUnblockWithError(ctx, id).Result()
+			} else {
+				n, err = admin.ClientUnblock(ctx, id).Result()
+			}
+			if err != nil || n != 1 {
+				t.Fatalf("CLIENT UNBLOCK = %d %v", n, err)
+			}
+			got := <-res
+			switch {
+			case !withErr && got != redis.Nil:
+				t.Fatalf("unblocked with TIMEOUT: %v, want a nil reply", got)
+			case withErr && (got == nil || got.Error() != "UNBLOCKED client unblocked via CLIENT UNBLOCK"):
+				t.Fatalf("unblocked with ERROR: %v", got)
+			}
+		}
+		if blockedClients(t, admin) != 0 {
+			t.Fatal("blocked_clients not 0")
+		}
+	})
+}

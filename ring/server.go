@@ -206,6 +206,13 @@ func NewServer(cfg Config) (*Server, error) {
 		RingStats:   s.ringStats,
 	}
 	s.startupConfig()
+	s.eng.Deliver = func(b *engine.Blocker) {
+		sh := s.shards[b.Coord]
+		sh.inbox.push(txMsg{kind: msgUnblock, blk: b})
+		if sh.sleeping.Load() && sh.sleeping.CompareAndSwap(true, false) {
+			sh.kick()
+		}
+	}
 	return s, nil
 }
 

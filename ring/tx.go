@@ -442,6 +442,8 @@ func (s *shard) txFinish(x *txn, c *conn) bool {
 			return false // cancelled meanwhile: closing
 		}
 		c.blk = b
+		b.ClientID = c.sess.ID
+		s.srv.eng.TrackBlocked(b)
 		s.blockedList = append(s.blockedList, b)
 		s.srv.eng.BlockedClients.Add(1)
 		return true
@@ -563,6 +565,7 @@ func (s *shard) unblocked(b *engine.Blocker) {
 		}
 	}
 	s.srv.eng.BlockedClients.Add(-1)
+	s.srv.eng.UntrackBlocked(b)
 	c := s.conns[b.Slot]
 	if c.gen != b.Gen || c.blk != b {
 		panic("ring: unblocked a connection that is not blocked on it")
