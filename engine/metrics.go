@@ -145,6 +145,7 @@ func AppendMetrics(b []byte, srv *Server, snaps []ShardSnapshot, nowMs int64) []
 	metrics.WriteGaugeFloat64(w, "darner_uptime_seconds", float64(nowMs-srv.StartUnixMs)/1000)
 	metrics.WriteGaugeUint64(w, "darner_shards", uint64(len(snaps)))
 	metrics.WriteGaugeUint64(w, "darner_connected_clients", uint64(max(tot.Ring.Conns, 0)))
+	metrics.WriteGaugeUint64(w, "darner_blocked_clients", uint64(max(srv.BlockedClients.Load(), 0)))
 	metrics.WriteGaugeUint64(w, "darner_max_clients", uint64(srv.Config().MaxClients()))
 	metrics.WriteCounterUint64(w, "darner_connections_received_total", tot.Ring.Accepted)
 	metrics.WriteCounterUint64(w, "darner_connections_rejected_total", tot.Ring.Rejected)
