@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -275,6 +276,58 @@ func BenchmarkPfcount(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			l.DoBytes(a)
+		}
+	})
+}
+
+// FuzzBitmapArgs runs bitmap commands with arbitrary arguments on a key
+// holding arbitrary bytes: every call must write exactly one well-formed
+// reply and leave the table consistent.
+func FuzzBitmapArgs(f *testing.F) {
+	f.Add([]byte("foobar"), uint8(0), "1", "0", "-1", "BIT", "x")
+	f.Add([]byte{0xff, 0x00}, uint8(1), "0", "2", "#3", "i64", "7")
+	f.Add([]byte("123"), uint8(2), "GET", "u63", "#1", "SET", "i8")
+	f.Add([]byte{}, uint8(3), "OVERFLOW", "SAT", "INCRBY", "u8", "100")
+	f.Add([]byte("x"), uint8(4), "1", "4294967295", "1", "", "")
+	l := NewLocal(1)
+	f.Fuzz(func(t *testing.T, val []byte, which uint8, a1, a2, a3, a4, a5 string) {
+		l.DoBytes([][]byte{[]byte("SET"), []byte("k"), val})
+		var cmd []string
+		switch which % 6 {
+		case 0:
+			cmd = []string{"BITCOUNT", "k", a1, a2, a3}
+		case 1:
+			cmd = []string{"BITPOS", "k", a1, a2, a3, a4}
+		case 2, 3:
+			cmd = []string{"BITFIELD", "k", a1, a2, a3, a4, a5, a3}
+		case 4:
+			cmd = []string{"SETBIT", "k", a2, a1}
+			if n, err := strconv.ParseUint(a2, 10, 64); err == nil && n > 1<<24 {
+				return // keep the fuzzer's memory bounded
+			}
+		case 5:
+			cmd = []string{"BITFIELD_RO", "k", a1, a2, a3}
+		}
+		n := len(cmd) - int(which/6)%3
+		cmd = cmd[:max(n, 2)]
+		if cmd[0] == "BITFIELD" {
+			for _, a := range cmd[2:] {
+				if strings.HasPrefix(a, "#") || len(a) > 6 {
+					if x, err := strconv.ParseInt(strings.TrimPrefix(a, "#"), 10, 64); err == nil && (x > 1<<21 || x < -1<<21) {
+						return
+					}
+				}
+			}
+		}
+		r := l.Do(cmd...)
+		if len(r) < 3 || !strings.HasSuffix(r, "\r\n") || !strings.ContainsRune(":-*$_", rune(r[0])) {
+			t.Fatalf("%q: malformed reply %q", cmd, r)
+		}
+		if r[0] != '*' && strings.Count(r, "\r\n") != 1 && r[0] != '$' {
+			t.Fatalf("%q: more than one reply %q", cmd, r)
+		}
+		if err := l.Shards[0].DBs[0].Check(); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
