@@ -126,17 +126,10 @@ func init() {
 	blockSpecs["blpop"] = &blockSpec{parse: lastTimeout, serve: popServe(true), timeoutReply: nullArray}
 	blockSpecs["brpop"] = &blockSpec{parse: lastTimeout, serve: popServe(false), timeoutReply: nullArray}
 	blockSpecs["blmpop"] = &blockSpec{
-		parse: func(args [][]byte) ([]byte, []int, string) {
-			keys, _, _, msg := parseLMPop(args[1:])
-			if msg != "" {
-				return nil, nil, msg
-			}
-			idx := make([]int, len(keys))
-			for i := range keys {
-				idx[i] = 3 + i
-			}
-			return args[1], idx, ""
-		},
+		parse: numkeysParse(func(a [][]byte) (int, string) {
+			keys, _, _, msg := parseLMPop(a)
+			return len(keys), msg
+		}),
 		serve: func(c *Ctx, args [][]byte, ki int, first bool) (bool, bool, bool) {
 			_, left, count, _ := parseLMPop(args[1:])
 			key := args[ki]
@@ -237,17 +230,10 @@ func init() {
 	blockSpecs["bzpopmin"] = &blockSpec{parse: lastTimeout, serve: zpopServe(false), timeoutReply: nullArray}
 	blockSpecs["bzpopmax"] = &blockSpec{parse: lastTimeout, serve: zpopServe(true), timeoutReply: nullArray}
 	blockSpecs["bzmpop"] = &blockSpec{
-		parse: func(args [][]byte) ([]byte, []int, string) {
-			keys, _, _, msg := zmpopArgs(args[1:])
-			if msg != "" {
-				return nil, nil, msg
-			}
-			idx := make([]int, len(keys))
-			for i := range keys {
-				idx[i] = 3 + i
-			}
-			return args[1], idx, ""
-		},
+		parse: numkeysParse(func(a [][]byte) (int, string) {
+			keys, _, _, msg := zmpopArgs(a)
+			return len(keys), msg
+		}),
 		serve: func(c *Ctx, args [][]byte, ki int, first bool) (bool, bool, bool) {
 			_, max, count, _ := zmpopArgs(args[1:])
 			key := args[ki]
@@ -307,6 +293,23 @@ func init() {
 			Summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
 			Since:   "7.0.0", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."}),
 	)
+}
+
+// numkeysParse is the parse of BLMPOP/BZMPOP ("timeout numkeys key ...
+// options"): check validates args[1:] as LMPOP/ZMPOP would (its args[0]
+// is the timeout, standing in for the command name) and counts the keys.
+func numkeysParse(check func(a [][]byte) (int, string)) func(args [][]byte) ([]byte, []int, string) {
+	return func(args [][]byte) ([]byte, []int, string) {
+		n, msg := check(args[1:])
+		if msg != "" {
+			return nil, nil, msg
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = 3 + i
+		}
+		return args[1], idx, ""
+	}
 }
 
 // parseTimeout reads a blocking timeout in seconds (Redis's
