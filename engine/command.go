@@ -30,6 +30,8 @@ const (
 	// FlagGlobal marks a command that runs on every shard as one
 	// transaction (FLUSHALL, SWAPDB, DBSIZE, ...); it needs a Tx planner.
 	FlagGlobal
+	// FlagAllowBusy: allowed while a script is busy (Redis's allow_busy).
+	FlagAllowBusy
 )
 
 // Command is one entry of the declarative command table.

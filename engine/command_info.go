@@ -144,6 +144,7 @@ var flagNames = []struct {
 	{FlagFast, "fast"},
 	{FlagNoAuth, "no_auth"},
 	{FlagMovableKeys, "movablekeys"},
+	{FlagAllowBusy, "allow_busy"},
 }
 
 // FlagNames returns the Redis flag strings of f, in COMMAND INFO order.
@@ -204,7 +205,9 @@ func (cmd *Command) ACLCategories() []string {
 	if cmd.Flags&FlagBlocking != 0 {
 		set("blocking")
 	}
-	if g := groupCategory[cmd.Group]; g != "" {
+	// A container (CLIENT, CONFIG) takes no category from its group; its
+	// subcommands do.
+	if g := groupCategory[cmd.Group]; g != "" && len(cmd.Subcommands) == 0 {
 		set(g)
 	}
 	for _, a := range strings.Fields(cmd.ACL) {

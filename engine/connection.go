@@ -15,15 +15,55 @@ const RedisVersion = "7.2.0"
 
 func init() {
 	const conn = FlagConn | FlagFast | FlagStale | FlagLoading
+	const noauth = conn | FlagNoAuth | FlagNoScript | FlagAllowBusy
+	const g = "connection"
 	register(
-		&Command{Name: "ping", Arity: -1, Flags: FlagFast | FlagStale, Run: cmdPing},
-		&Command{Name: "echo", Arity: 2, Flags: FlagFast, Run: cmdEcho},
-		&Command{Name: "quit", Arity: -1, Flags: conn | FlagNoAuth, Run: cmdQuit},
-		&Command{Name: "auth", Arity: -2, Flags: conn | FlagNoAuth | FlagNoScript, Run: cmdAuth},
-		&Command{Name: "hello", Arity: -1, Flags: conn | FlagNoAuth | FlagNoScript, Run: cmdHello},
-		&Command{Name: "select", Arity: 2, Flags: conn, Run: cmdSelect},
-		&Command{Name: "client", Arity: -2, Flags: conn | FlagNoScript, Run: cmdClient},
+		&Command{Name: "ping", Arity: -1, Flags: FlagFast, Run: cmdPing, Group: g,
+			Tips:    []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+			Summary: "Ping the server", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "echo", Arity: 2, Flags: FlagFast | FlagStale | FlagLoading, Run: cmdEcho, Group: g,
+			Summary: "Echo the given string", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "quit", Arity: -1, Flags: noauth, Run: cmdQuit, Group: g,
+			Summary: "Close the connection", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "auth", Arity: -2, Flags: noauth, Run: cmdAuth, Group: g,
+			Summary: "Authenticate to the server", Since: "1.0.0", Complexity: "O(N) where N is the number of passwords defined for the user"},
+		&Command{Name: "hello", Arity: -1, Flags: noauth, Run: cmdHello, Group: g,
+			Summary: "Handshake with Redis", Since: "6.0.0", Complexity: "O(1)"},
+		&Command{Name: "select", Arity: 2, Flags: conn, Run: cmdSelect, Group: g,
+			Summary: "Change the selected database for the current connection", Since: "1.0.0", Complexity: "O(1)"},
+		clientCommand(),
 	)
+}
+
+// clientCommand is the CLIENT container with its subcommands' metadata,
+// as Redis 7.0 reports them in COMMAND INFO/DOCS.
+func clientCommand() *Command {
+	const f = FlagNoScript | FlagLoading | FlagStale
+	sub := func(name string, arity int, flags Flags, since, summary, complexity string) *Command {
+		return &Command{Name: "client|" + name, Arity: arity, Flags: flags, Group: "connection",
+			Summary: summary, Since: since, Complexity: complexity, Run: cmdClient}
+	}
+	const adm = f | FlagAdmin
+	nd := []string{"nondeterministic_output"}
+	cmd := &Command{Name: "client", Arity: -2, Flags: FlagConn, Run: cmdClient, Group: "connection",
+		Summary: "A container for client connection commands", Since: "2.4.0", Complexity: "Depends on subcommand."}
+	cmd.Subcommands = []*Command{
+		sub("info", 2, f, "6.2.0", "Returns information about the current client connection.", "O(1)"),
+		sub("list", -2, adm, "2.4.0", "Get the list of client connections", "O(N) where N is the number of client connections"),
+		sub("id", 2, f, "5.0.0", "Returns the client ID for the current connection", "O(1)"),
+		sub("setname", 3, f, "2.6.9", "Set the current connection name", "O(1)"),
+		sub("getname", 2, f, "2.6.9", "Get the current connection name", "O(1)"),
+		sub("kill", -3, adm, "2.4.0", "Kill the connection of a client", "O(N) where N is the number of client connections"),
+		sub("reply", 3, f, "3.2.0", "Instruct the server whether to reply to commands", "O(1)"),
+		sub("no-evict", 3, adm, "7.0.0", "Set client eviction mode for the current connection", "O(1)"),
+		sub("no-touch", 3, f, "7.2.0", "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", "O(1)"),
+		sub("setinfo", 4, f, "7.2.0", "Set client or connection specific info", "O(1)"),
+		sub("unblock", -3, adm, "5.0.0", "Unblock a client blocked in a blocking command from a different connection", "O(log N) where N is the number of client connections"),
+		sub("help", 2, FlagLoading|FlagStale, "5.0.0", "Show helpful text about the different subcommands", "O(1)"),
+	}
+	cmd.Subcommands[0].Tips = nd
+	cmd.Subcommands[1].Tips = nd
+	return cmd
 }
 
 func cmdPing(c *Ctx, args [][]byte) {
