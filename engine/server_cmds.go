@@ -1,0 +1,272 @@
+package engine
+
+import (
+	"strconv"
+	"time"
+)
+
+// The rest of the server family: TIME, LASTSAVE, MEMORY, SLOWLOG (see
+// slowlog below), FUNCTION (until scripting arrives) and RESET.
+//
+// TIME, LASTSAVE, FUNCTION and RESET are keyless and run on the
+// connection's coordinator. MEMORY USAGE runs on its key's shard (the
+// parent carries argument 2 as its key, as OBJECT does); MEMORY STATS,
+// DOCTOR and HELP have no argument 2 and run on the coordinator.
+
+func init() {
+	register(
+		&Command{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Run: cmdTime,
+			Group: "server", Tips: []string{"nondeterministic_output"},
+			Summary: "Returns the server time.", Since: "2.6.0", Complexity: "O(1)"},
+		&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Run: cmdLastSave,
+			Group: "server", ACL: "@admin @dangerous", Tips: []string{"nondeterministic_output"},
+			Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "reset", Arity: 1, Flags: FlagConn | FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth,
+			Run: cmdReset, Group: "connection",
+			Summary: "Resets the connection.", Since: "6.2.0", Complexity: "O(1)"},
+		memoryCommand(),
+		functionCommand(),
+	)
+}
+
+// cmdTime replies [unix seconds, microseconds] as bulk strings, read from
+// the wall clock (c.Now is per batch and only has milliseconds).
+func cmdTime(c *Ctx, args [][]byte) {
+	us := time.Now().UnixMicro()
+	c.W.ArrayLen(2)
+	c.W.BulkInt(us / 1e6)
+	c.W.BulkInt(us % 1e6)
+}
+
+// cmdLastSave: darner does not persist yet, so it reports what a Redis
+// that never saved does: the time the server started.
+func cmdLastSave(c *Ctx, args [][]byte) { c.W.Int(c.Server.StartUnixMs / 1000) }
+
+// cmdReset brings the session back to a new connection's state: no
+// MULTI, no WATCH, database 0, RESP2, no name. Like Redis it keeps the
+// authentication only when no password is required.
+func cmdReset(c *Ctx, args [][]byte) {
+	s := c.Sess
+	s.ResetMulti()
+	s.Unwatch()
+	s.DB = 0
+	s.Resp3 = false
+	c.W.Resp3 = false
+	s.Name = ""
+	if c.Server.RequirePass != "" {
+		s.Authed = false
+	}
+	c.W.SimpleString("RESET")
+}
+
+// ---- MEMORY ----
+
+func memoryCommand() *Command {
+	sub := func(name string, arity int, flags Flags, summary, since, complexity string, run func(*Ctx, [][]byte)) *Command {
+		return &Command{Name: "memory|" + name, Arity: arity, Flags: flags, Group: "server",
+			Summary: summary, Since: since, Complexity: complexity, Run: run}
+	}
+	cmd := &Command{Name: "memory", Arity: -2, FirstKey: 2, LastKey: 2, Step: 1, KeySpecs: []KeySpec{},
+		Group: "server", Summary: "A container for memory diagnostics commands", Since: "4.0.0",
+		Complexity: "Depends on subcommand."}
+	usage := sub("usage", -3, FlagReadonly, "Estimate the memory usage of a key", "4.0.0", "O(N) where N is the number of samples.", cmdMemoryUsage)
+	usage.FirstKey, usage.LastKey, usage.Step = 2, 2, 1
+	usage.KeySpecs = []KeySpec{{BeginIndex: 2, KeyStep: 1, Flags: []string{"RO"}}}
+	doctor := sub("doctor", 2, 0, "Outputs memory problems report", "4.0.0", "O(1)", cmdMemoryDoctor)
+	doctor.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
+	stats := sub("stats", 2, 0, "Show memory usage details", "4.0.0", "O(1)", cmdMemoryStats)
+	stats.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
+	cmd.Subcommands = []*Command{
+		doctor,
+		sub("help", 2, FlagLoading|FlagStale, "Show helpful text about the different subcommands", "4.0.0", "O(1)", cmdMemoryHelp),
+		stats,
+		usage,
+	}
+	cmd.Run = func(c *Ctx, args [][]byte) { cmd.RunSubcommand(c, args) }
+	return cmd
+}
+
+var memoryHelp = []string{
+	"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"DOCTOR",
+	"    Return memory problems reports.",
+	"MALLOC-STATS",
+	"    Return internal statistics report from the memory allocator.",
+	"PURGE",
+	"    Attempt to purge dirty pages for reclamation by the allocator.",
+	"STATS",
+	"    Return information about the memory usage of the server.",
+	"USAGE <key> [SAMPLES <count>]",
+	"    Return memory in bytes used by <key> and its value. Nested values are",
+	"    sampled up to <count> times (default: 5, 0 means sample all).",
+	"HELP",
+	"    Prints this help.",
+}
+
+func cmdMemoryHelp(c *Ctx, args [][]byte) { writeHelp(c, memoryHelp) }
+
+// cmdMemoryUsage answers MEMORY USAGE key [SAMPLES n]: the key's record
+// and slot share (DB.MemoryUsage) plus, for an EncObject value, the
+// object's MemBytes. darner's sizes are exact, so SAMPLES is checked and
+// then has no effect.
+func cmdMemoryUsage(c *Ctx, args [][]byte) {
+	for i := 3; i < len(args); i += 2 {
+		if !EqualFold(args[i], "samples") || i+1 >= len(args) {
+			c.W.Error(ErrSyntax)
+			return
+		}
+		n, ok := ParseInt(args[i+1])
+		if !ok {
+			c.W.Error(ErrNotInt)
+			return
+		}
+		if n < 0 {
+			c.W.Error(ErrSyntax)
+			return
+		}
+	}
+	db := c.Shard.DBs[c.DB]
+	n, ok := db.MemoryUsage(args[2], c.Now)
+	if !ok {
+		c.W.Null()
+		return
+	}
+	if v, _, found := db.peek(args[2], c.Now); found && v.Enc == EncObject {
+		if o := c.Shard.Objects.Get(v.Obj); o != nil {
+			n += o.MemBytes()
+		}
+	}
+	c.W.Int(n)
+}
+
+// memoryStatsLocal reads the memory figures as INFO memory does, from the
+// coordinator shard's counters (the other shards' records are not
+// included: MEMORY STATS runs on one shard).
+func memoryStatsLocal(c *Ctx) (memInfo, Totals) {
+	snaps := []ShardSnapshot{SnapshotShard(c.Server, c.Shard)}
+	tot := Sum(snaps)
+	return readMemory(c.Server, &tot), tot
+}
+
+// cmdMemoryStats replies with Redis's MEMORY STATS fields filled with
+// darner's numbers (0 for what darner has no part of).
+func cmdMemoryStats(c *Ctx, args [][]byte) {
+	m, tot := memoryStatsLocal(c)
+	keys := int64(0)
+	for _, db := range c.Shard.DBs {
+		keys += int64(db.Len())
+	}
+	overhead := m.used - m.dataset
+	w := c.W
+	w.MapLen(26)
+	kv := func(k string, v int64) { w.BulkString(k); w.Int(v) }
+	kd := func(k string, v float64) { w.BulkString(k); w.Double(v) }
+	kv("peak.allocated", m.peak)
+	kv("total.allocated", m.used)
+	kv("startup.allocated", 0)
+	kv("replication.backlog", 0)
+	kv("clients.slaves", 0)
+	kv("clients.normal", 0)
+	kv("cluster.links", 0)
+	kv("aof.buffer", 0)
+	kv("lua.caches", 0)
+	kv("functions.caches", 0)
+	kv("overhead.total", overhead)
+	kv("keys.count", keys)
+	perKey := int64(0)
+	if keys > 0 {
+		perKey = (m.used - 0) / keys
+	}
+	kv("keys.bytes-per-key", perKey)
+	kv("dataset.bytes", m.dataset)
+	kd("dataset.percentage", ratioF(m.dataset, m.used)*100)
+	kd("peak.percentage", ratioF(m.used, m.peak)*100)
+	kv("allocator.allocated", m.allocated)
+	kv("allocator.active", m.active)
+	kv("allocator.resident", m.rss)
+	kd("allocator-fragmentation.ratio", ratioF(m.active, m.allocated))
+	kv("allocator-fragmentation.bytes", m.active-m.allocated)
+	kd("allocator-rss.ratio", ratioF(m.rss, m.active))
+	kv("allocator-rss.bytes", m.rss-m.active)
+	kd("rss-overhead.ratio", 1)
+	kv("rss-overhead.bytes", 0)
+	kd("fragmentation", ratioF(m.rss, m.used))
+	_ = tot
+}
+
+func ratioF(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// cmdMemoryDoctor gives a short report in Redis's voice.
+func cmdMemoryDoctor(c *Ctx, args [][]byte) {
+	m, _ := memoryStatsLocal(c)
+	var b []byte
+	switch {
+	case m.used < 5<<20:
+		b = append(b, "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting."...)
+	case m.peak > m.used*3/2:
+		b = append(b, "Sam, I detected a few issues in this Redis instance memory implants:\n\n * Peak memory: In the past this instance used more than 150% the memory that is currently using ("...)
+		b = strconv.AppendInt(b, m.peak, 10)
+		b = append(b, " bytes at peak, "...)
+		b = strconv.AppendInt(b, m.used, 10)
+		b = append(b, " now). darner returns freed arena pages to the system over time.\n\nI'm here to keep you safe, Sam. I want to help you.\n"...)
+	default:
+		b = append(b, "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."...)
+	}
+	c.W.Verbatim("txt", b)
+}
+
+// ---- FUNCTION (until scripting arrives: no libraries) ----
+
+func functionCommand() *Command {
+	sub := func(name string, arity int, flags Flags, summary, complexity string, run func(*Ctx, [][]byte)) *Command {
+		return &Command{Name: "function|" + name, Arity: arity, Flags: flags, Group: "scripting",
+			Summary: summary, Since: "7.0.0", Complexity: complexity, Run: run}
+	}
+	cmd := &Command{Name: "function", Arity: -2, Group: "scripting",
+		Summary: "A container for function commands", Since: "7.0.0", Complexity: "Depends on subcommand."}
+	flush := sub("flush", -2, FlagWrite|FlagNoScript, "Deletes all libraries and functions.", "O(N) where N is the number of functions deleted", cmdFunctionFlush)
+	flush.Tips = []string{"request_policy:all_shards", "response_policy:all_succeeded"}
+	list := sub("list", -2, FlagNoScript, "List information about all the functions", "O(N) where N is the number of functions", cmdFunctionList)
+	list.Tips = []string{"nondeterministic_output_order"}
+	cmd.Subcommands = []*Command{flush, list}
+	cmd.Run = func(c *Ctx, args [][]byte) { cmd.RunSubcommand(c, args) }
+	return cmd
+}
+
+func cmdFunctionFlush(c *Ctx, args [][]byte) {
+	switch {
+	case len(args) == 2:
+	case len(args) == 3:
+		if !EqualFold(args[2], "sync") && !EqualFold(args[2], "async") {
+			c.W.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+			return
+		}
+	default:
+		c.W.Error("ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.")
+		return
+	}
+	c.W.OK()
+}
+
+func cmdFunctionList(c *Ctx, args [][]byte) {
+	for i := 2; i < len(args); i++ {
+		switch {
+		case EqualFold(args[i], "withcode"):
+		case EqualFold(args[i], "libraryname"):
+			if i+1 >= len(args) {
+				c.W.Error("ERR library name argument was not given")
+				return
+			}
+			i++
+		default:
+			c.W.Error("ERR Unknown argument " + string(args[i]))
+			return
+		}
+	}
+	c.W.ArrayLen(0)
+}
