@@ -520,7 +520,7 @@ func (s *Shard) serveKey(db int, h uint64, now int64) {
 			break // keep it; a write in another db does not concern it
 		}
 		if !b.state.CompareAndSwap(blkWaiting, blkClaimed) {
-			break // being served elsewhere right now; keep the order
+			continue // another shard is serving it; the next waiter may take this key
 		}
 		w := proto.Writer{Resp3: b.Resp3}
 		c := &Ctx{Server: s.Server, Shard: s, DB: b.DB, W: &w, Now: now}

@@ -428,20 +428,20 @@ func (s *shard) txFinish(x *txn, c *conn) bool {
 			b.Cancel()
 			return false
 		}
+		c.blk = b
 		if s.takeEarly(b) {
-			// A shard served it before the tx's last ack came back.
-			c.out = append(c.out, b.Reply...)
-			if b.Retry {
-				c.out = c.out[:before]
-				s.retryBlocked(c, b)
-				return c.waiting > 0 && c.blk != nil
-			}
-			return false
+			// A shard served it before the tx's last ack came back: hand
+			// its unblocked message back to our inbox; it completes the
+			// connection like any other.
+			s.inbox.push(txMsg{kind: msgUnblock, blk: b})
+			return true
 		}
 		if b.Done() {
-			return false // cancelled meanwhile: closing
+			// A shard served it and its unblocked message is still on the
+			// way (nothing else can end a Blocker before it is tracked):
+			// keep waiting for that message.
+			return true
 		}
-		c.blk = b
 		b.ClientID = c.sess.ID
 		s.srv.eng.TrackBlocked(b)
 		s.blockedList = append(s.blockedList, b)
@@ -553,23 +553,22 @@ func (s *shard) onServed(b *engine.Blocker) {
 // unblocked ends a blocked client on its coordinator: b is done, with its
 // reply (or Retry) set by whoever ended it.
 func (s *shard) unblocked(b *engine.Blocker) {
-	if c := s.conns[b.Slot]; c.gen == b.Gen && c.blk != b {
-		// Served before its tx finished here: txFinish picks it up.
-		s.early = append(s.early, b)
+	if c := s.conns[b.Slot]; c.gen != b.Gen || c.blk != b {
+		if c.gen == b.Gen && !c.closing {
+			// Served before its tx finished here: txFinish picks it up.
+			s.early = append(s.early, b)
+		} // else the client left while a shard served it
 		return
 	}
 	for i, x := range s.blockedList {
 		if x == b {
 			s.blockedList = append(s.blockedList[:i], s.blockedList[i+1:]...)
+			s.srv.eng.BlockedClients.Add(-1)
+			s.srv.eng.UntrackBlocked(b)
 			break
 		}
 	}
-	s.srv.eng.BlockedClients.Add(-1)
-	s.srv.eng.UntrackBlocked(b)
 	c := s.conns[b.Slot]
-	if c.gen != b.Gen || c.blk != b {
-		panic("ring: unblocked a connection that is not blocked on it")
-	}
 	c.blk = nil
 	c.waiting--
 	if c.closing {
