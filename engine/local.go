@@ -96,7 +96,7 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 		}
 		t.Plan(cmd, args)
 		l.RunTx(t)
-		l.Shards[0].EndCommand(cmd, start, l.w.Buf)
+		l.Shards[0].EndCommand(cmd, start, l.w.Buf, args...)
 		return l.w.Buf
 	}
 	target, withSess := 0, false
@@ -107,7 +107,7 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 	}
 	start := l.Shards[target].BeginCommand(cmd)
 	l.run(target, now, withSess, func(c *Ctx) { cmd.Run(c, args) })
-	l.Shards[target].EndCommand(cmd, start, l.w.Buf)
+	l.Shards[target].EndCommand(cmd, start, l.w.Buf, args...)
 	return l.w.Buf
 }
 

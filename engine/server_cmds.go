@@ -1,8 +1,13 @@
 package engine
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
+
+	"github.com/darnerdb/darner/proto"
 )
 
 // The rest of the server family: TIME, LASTSAVE, MEMORY, SLOWLOG (see
@@ -26,6 +31,7 @@ func init() {
 			Summary: "Resets the connection.", Since: "6.2.0", Complexity: "O(1)"},
 		memoryCommand(),
 		functionCommand(),
+		slowlogCommand(),
 	)
 }
 
@@ -269,4 +275,239 @@ func cmdFunctionList(c *Ctx, args [][]byte) {
 		}
 	}
 	c.W.ArrayLen(0)
+}
+
+// ---- SLOWLOG ----
+//
+// Each shard keeps its own bounded slow log (Shard.slowlog), appended to
+// only by the shard's thread from EndCommand, when a command ran at least
+// slowlog-log-slower-than µs (-1: never). SLOWLOG GET/LEN/RESET are tx
+// commands over every shard: a phase copies (or clears) each shard's log
+// on that shard's thread and the coordinator merges the copies by id, so
+// no log is read across threads. Entry ids come from one process-wide
+// counter, so they order entries of all shards as Redis's single log.
+
+// Redis's limits on what an entry keeps of a command's arguments.
+const (
+	slowlogMaxArgc   = 32
+	slowlogMaxString = 128
+)
+
+// slowlogNextID numbers slow log entries (process-wide; like Redis's,
+// RESET does not restart it).
+var slowlogNextID atomic.Int64
+
+// slowEntry is one slow log entry. It owns its argument copies, and is
+// never changed once built, so a copy of the entry may be handed to
+// another thread.
+type slowEntry struct {
+	id, unix, us int64
+	args         [][]byte
+}
+
+// slowlog is a shard's slow log: a FIFO of at most slowlog-max-len
+// entries, oldest first. Written by the shard's thread only.
+type slowlog struct {
+	entries []slowEntry
+}
+
+// skipSlowlog reports commands Redis never logs (they carry secrets or
+// stand for the commands they run: CMD_SKIP_SLOWLOG).
+func skipSlowlog(cmd *Command) bool {
+	switch cmd.Name {
+	case "exec", "auth", "hello":
+		return true
+	}
+	return false
+}
+
+// recordSlow logs args (the command as the client sent it) when the run
+// took ns and the threshold says it is slow. Called by EndCommand on the
+// shard's thread; args are only read (copied into the entry).
+func (s *Shard) recordSlow(cmd *Command, ns int64, args [][]byte) {
+	if s.Server == nil || skipSlowlog(cmd) {
+		return
+	}
+	cfg := s.Server.Config()
+	thr := cfg.SlowlogLogSlowerThan()
+	us := ns / 1000
+	if thr < 0 || us < thr {
+		return
+	}
+	lim := cfg.SlowlogMaxLen()
+	l := &s.slowlog
+	if lim <= 0 {
+		l.entries = l.entries[:0]
+		return
+	}
+	l.entries = append(l.entries, newSlowEntry(us, args))
+	if n := int64(len(l.entries)); n > lim {
+		drop := int(n - lim)
+		copy(l.entries, l.entries[drop:])
+		clear(l.entries[len(l.entries)-drop:])
+		l.entries = l.entries[:len(l.entries)-drop]
+	}
+}
+
+// newSlowEntry copies args as Redis's slowlogCreateEntry keeps them: at
+// most 32 arguments (the last one then says how many more there were),
+// each cut at 128 bytes with "... (N more bytes)".
+func newSlowEntry(us int64, args [][]byte) slowEntry {
+	argc := len(args)
+	keep := min(argc, slowlogMaxArgc)
+	e := slowEntry{id: slowlogNextID.Add(1) - 1, unix: time.Now().Unix(), us: us, args: make([][]byte, keep)}
+	for j := 0; j < keep; j++ {
+		if keep != argc && j == keep-1 {
+			e.args[j] = []byte("... (" + strconv.Itoa(argc-keep+1) + " more arguments)")
+			continue
+		}
+		a := args[j]
+		if len(a) > slowlogMaxString {
+			b := make([]byte, 0, slowlogMaxString+32)
+			b = append(b, a[:slowlogMaxString]...)
+			b = append(b, "... ("...)
+			b = strconv.AppendInt(b, int64(len(a)-slowlogMaxString), 10)
+			e.args[j] = append(b, " more bytes)"...)
+			continue
+		}
+		e.args[j] = append([]byte(nil), a...)
+	}
+	return e
+}
+
+func slowlogCommand() *Command {
+	sub := func(name string, arity int, summary, complexity string, tx func(*Tx, [][]byte)) *Command {
+		c := &Command{Name: "slowlog|" + name, Arity: arity, Flags: FlagAdmin | FlagLoading | FlagStale, Group: "server",
+			Summary: summary, Since: "2.2.12", Complexity: complexity, Tx: tx}
+		c.Tips = []string{"request_policy:all_nodes", "nondeterministic_output"}
+		return c
+	}
+	cmd := &Command{Name: "slowlog", Arity: -2, Group: "server", Summary: "A container for slow log commands",
+		Since: "2.2.12", Complexity: "Depends on subcommand."}
+	get := sub("get", -2, "Get the slow log's entries", "O(N) where N is the number of entries returned", planSlowlogGet)
+	get.Tips = []string{"request_policy:all_nodes", "nondeterministic_output"}
+	help := sub("help", 2, "Show helpful text about the different subcommands", "O(1)", planSlowlogHelp)
+	help.Flags, help.Tips = FlagLoading|FlagStale, nil
+	length := sub("len", 2, "Get the slow log's length", "O(1)", planSlowlogLen)
+	length.Tips = []string{"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"}
+	reset := sub("reset", 2, "Clear all entries from the slow log", "O(N) where N is the number of entries in the slowlog", planSlowlogReset)
+	reset.Tips = []string{"request_policy:all_nodes", "response_policy:all_succeeded"}
+	cmd.Subcommands = []*Command{get, help, length, reset}
+	cmd.Tx = func(t *Tx, args [][]byte) {
+		s := cmd.Subcommand(args[1])
+		if s == nil {
+			name := args[1]
+			if len(name) > 128 {
+				name = name[:128]
+			}
+			t.Error("ERR unknown subcommand '" + string(name) + "'. Try SLOWLOG HELP.")
+			return
+		}
+		if !CheckArity(s.Arity, len(args)) {
+			t.Error(ErrWrongArgs(s.Name))
+			return
+		}
+		s.Tx(t, args)
+	}
+	return cmd
+}
+
+var slowlogHelp = []string{
+	"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"GET [<count>]",
+	"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+	"    Entries are made of:",
+	"    id, timestamp, time in microseconds, arguments array, client IP and port,",
+	"    client name",
+	"LEN",
+	"    Return the length of the slowlog.",
+	"RESET",
+	"    Reset the slowlog.",
+	"HELP",
+	"    Prints this help.",
+}
+
+func planSlowlogHelp(t *Tx, args [][]byte) {
+	t.Reply(func(w *proto.Writer) {
+		w.ArrayLen(len(slowlogHelp))
+		for _, l := range slowlogHelp {
+			w.SimpleString(l)
+		}
+	})
+}
+
+// gatherSlowlog adds a phase copying every shard's entries; the returned
+// slices are filled by the time the reply runs.
+func gatherSlowlog(t *Tx) [][]slowEntry {
+	per := make([][]slowEntry, t.NumShards())
+	t.AllShards()
+	t.Each(func(c *Ctx) { per[c.Shard.ID] = slices.Clone(c.Shard.slowlog.entries) })
+	return per
+}
+
+// mergeSlowlog merges the shards' entries newest first, keeping at most
+// slowlog-max-len of them (Redis's one log never holds more).
+func mergeSlowlog(srv *Server, per [][]slowEntry) []slowEntry {
+	var all []slowEntry
+	for _, p := range per {
+		all = append(all, p...)
+	}
+	slices.SortFunc(all, func(a, b slowEntry) int { return cmp.Compare(b.id, a.id) })
+	if lim := srv.Config().SlowlogMaxLen(); int64(len(all)) > lim {
+		all = all[:lim]
+	}
+	return all
+}
+
+func planSlowlogGet(t *Tx, args [][]byte) {
+	count := int64(10)
+	if len(args) > 3 {
+		t.Error("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try SLOWLOG HELP.")
+		return
+	}
+	if len(args) == 3 {
+		n, ok := ParseInt(args[2])
+		if !ok || n < -1 {
+			t.Error("ERR count should be greater than or equal to -1")
+			return
+		}
+		count = n
+	}
+	per := gatherSlowlog(t)
+	srv := t.Server
+	t.Reply(func(w *proto.Writer) {
+		all := mergeSlowlog(srv, per)
+		if count >= 0 && int64(len(all)) > count {
+			all = all[:count]
+		}
+		w.ArrayLen(len(all))
+		for _, e := range all {
+			w.ArrayLen(6)
+			w.Int(e.id)
+			w.Int(e.unix)
+			w.Int(e.us)
+			w.ArrayLen(len(e.args))
+			for _, a := range e.args {
+				w.Bulk(a)
+			}
+			w.BulkString("")
+			w.BulkString("")
+		}
+	})
+}
+
+func planSlowlogLen(t *Tx, args [][]byte) {
+	per := gatherSlowlog(t)
+	srv := t.Server
+	t.Reply(func(w *proto.Writer) { w.Int(int64(len(mergeSlowlog(srv, per)))) })
+}
+
+func planSlowlogReset(t *Tx, args [][]byte) {
+	t.AllShards()
+	t.Each(func(c *Ctx) {
+		l := &c.Shard.slowlog
+		clear(l.entries)
+		l.entries = l.entries[:0]
+	})
+	t.Reply(func(w *proto.Writer) { w.OK() })
 }

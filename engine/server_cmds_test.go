@@ -129,3 +129,73 @@ func TestServerFunctionReset(t *testing.T) {
 	eq("$-1\r\n", "client", "getname")
 	eq("-ERR EXEC without MULTI\r\n", "exec")
 }
+
+func TestServerSlowlog(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		l := NewLocal(n)
+		eq := func(want string, args ...string) {
+			t.Helper()
+			if got := l.Do(args...); got != want {
+				t.Fatalf("shards=%d %v = %q, want %q", n, args, got, want)
+			}
+		}
+		eq("-ERR unknown subcommand 'foo'. Try SLOWLOG HELP.\r\n", "slowlog", "foo")
+		eq("-ERR count should be greater than or equal to -1\r\n", "slowlog", "get", "x")
+		eq("-ERR count should be greater than or equal to -1\r\n", "slowlog", "get", "-2")
+		eq("-ERR unknown subcommand or wrong number of arguments for 'Get'. Try SLOWLOG HELP.\r\n", "slowlog", "Get", "1", "2")
+		eq("-ERR wrong number of arguments for 'slowlog|len' command\r\n", "slowlog", "len", "x")
+		eq("*0\r\n", "slowlog", "get")
+		eq(":0\r\n", "slowlog", "len")
+		eq("+OK\r\n", "config", "set", "slowlog-log-slower-than", "0")
+		// Keys on every shard: the merged log is ordered newest first.
+		for i := 0; i < 6; i++ {
+			l.Do("set", "key"+strconv.Itoa(i), "v")
+		}
+		eq(":7\r\n", "slowlog", "len") // CONFIG SET and the six SETs
+		r := l.Do("slowlog", "get", "2")
+		// Newest first: the SLOWLOG LEN, then the last SET.
+		if !strings.HasPrefix(r, "*2\r\n*6\r\n:") || !strings.Contains(r, "*2\r\n$7\r\nslowlog\r\n$3\r\nlen\r\n$0\r\n\r\n$0\r\n\r\n*6\r\n") ||
+			!strings.HasSuffix(r, "*3\r\n$3\r\nset\r\n$4\r\nkey5\r\n$1\r\nv\r\n$0\r\n\r\n$0\r\n\r\n") {
+			t.Fatalf("shards=%d SLOWLOG GET 2 = %q", n, r)
+		}
+		// Truncation as Redis: 32 arguments, 128 bytes each.
+		args := []string{"rpush", "list", strings.Repeat("a", 200)}
+		for i := 0; i < 40; i++ {
+			args = append(args, "x")
+		}
+		l.Do(args...)
+		r = l.Do("slowlog", "get", "1")
+		if !strings.Contains(r, "*32\r\n$5\r\nrpush\r\n$4\r\nlist\r\n$147\r\n"+strings.Repeat("a", 128)+"... (72 more bytes)\r\n") ||
+			!strings.Contains(r, "$23\r\n... (12 more arguments)\r\n$0\r\n") {
+			t.Fatalf("shards=%d truncated entry = %q", n, r)
+		}
+		// slowlog-max-len bounds each shard's log and the merged view.
+		eq("+OK\r\n", "config", "set", "slowlog-max-len", "3")
+		for i := 0; i < 10; i++ {
+			l.Do("get", "key"+strconv.Itoa(i))
+		}
+		eq(":3\r\n", "slowlog", "len")
+		for _, sh := range l.Shards {
+			if len(sh.slowlog.entries) > 3 {
+				t.Fatalf("shard %d keeps %d entries", sh.ID, len(sh.slowlog.entries))
+			}
+		}
+		r = l.Do("slowlog", "get", "-1")
+		if !strings.HasPrefix(r, "*3\r\n") || !strings.Contains(r, "key9") {
+			t.Fatalf("shards=%d SLOWLOG GET -1 = %q", n, r)
+		}
+		eq("+OK\r\n", "slowlog", "reset")
+		eq(":1\r\n", "slowlog", "len") // the RESET itself, as Redis
+		// Secrets are never logged.
+		l.Do("auth", "default", "pw")
+		eq(":2\r\n", "slowlog", "len")
+		eq("+OK\r\n", "config", "set", "slowlog-log-slower-than", "-1")
+		eq("+OK\r\n", "slowlog", "reset")
+		l.Do("set", "k", "v")
+		eq(":0\r\n", "slowlog", "len")
+		eq("+OK\r\n", "config", "set", "slowlog-log-slower-than", "1000000")
+		l.Do("set", "k", "v")
+		eq(":0\r\n", "slowlog", "len")
+		l.Close()
+	}
+}

@@ -32,6 +32,9 @@ type Shard struct {
 	// does outside a command (serving blocked clients after a write).
 	Clock int64
 
+	// slowlog is the shard's slow log (server_cmds.go); shard thread only.
+	slowlog slowlog
+
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
 }

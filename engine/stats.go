@@ -121,8 +121,10 @@ func (s *Shard) ClockStale() { s.Stats.clockOK = false }
 
 // EndCommand records one run of cmd that began at start (BeginCommand);
 // reply is the reply it wrote (an error reply counts as a failed call and
-// in the error codes). reply is only read.
-func (s *Shard) EndCommand(cmd *Command, start int64, reply []byte) {
+// in the error codes). reply is only read. args, when the caller passes
+// them (the command as the client sent it; only read), go to the slow log
+// if the run was slow.
+func (s *Shard) EndCommand(cmd *Command, start int64, reply []byte, args ...[]byte) {
 	st := &s.Stats
 	st.readCmd = false
 	failed := len(reply) > 0 && reply[0] == '-'
@@ -134,6 +136,9 @@ func (s *Shard) EndCommand(cmd *Command, start int64, reply []byte) {
 	s.RecordCommand(cmd, ns, failed)
 	if failed {
 		s.RecordError(reply)
+	}
+	if len(args) > 0 {
+		s.recordSlow(cmd, ns, args)
 	}
 }
 

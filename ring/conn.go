@@ -532,7 +532,7 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	start := s.eng.BeginCommand(cmd)
 	before := len(s.w.Buf)
 	cmd.Run(ctx, args)
-	s.eng.EndCommand(cmd, start, s.w.Buf[before:])
+	s.eng.EndCommand(cmd, start, s.w.Buf[before:], args...)
 	s.eng.AfterWrite(cmd, args, ctx.DB)
 	c.out = s.w.Buf
 	s.w.Buf = nil

@@ -122,7 +122,7 @@ func (h *hop) runOne(ctx *engine.Ctx, w *proto.Writer) {
 	t0 := ctx.Shard.BeginCommand(cmd)
 	before := len(w.Buf)
 	cmd.Run(ctx, h.argv)
-	ctx.Shard.EndCommand(cmd, t0, w.Buf[before:])
+	ctx.Shard.EndCommand(cmd, t0, w.Buf[before:], h.argv...)
 	ctx.Shard.AfterWrite(cmd, h.argv, h.db)
 	h.reply = w.Buf
 	w.Buf = nil

@@ -99,6 +99,7 @@ type txn struct {
 	// cmd and start feed the command counters (nil cmd: not a command).
 	cmd   *engine.Command
 	start int64
+	args  [][]byte // the tx's copy of cmd's arguments (slow log)
 	// exec: the tx runs a MULTI/EXEC queue (the connection's queue is
 	// cleared when it ends).
 	exec bool
@@ -131,7 +132,8 @@ func (s *shard) startTx(c *conn, cmd *engine.Command, args [][]byte) bool {
 	x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
 	x.connSlot, x.connGen = c.slot, c.gen
 	x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen
-	x.t.Plan(cmd, copyArgs(args))
+	x.args = copyArgs(args)
+	x.t.Plan(cmd, x.args)
 	return s.launch(x, c)
 }
 
@@ -411,7 +413,7 @@ func (s *shard) txFinish(x *txn, c *conn) bool {
 		var w proto.Writer
 		x.t.WriteReplies(&w)
 		if x.cmd != nil {
-			s.eng.EndCommand(x.cmd, x.start, w.Buf)
+			s.eng.EndCommand(x.cmd, x.start, w.Buf, x.args...)
 		}
 		x.done <- w.Buf
 		return false
@@ -449,7 +451,7 @@ func (s *shard) txFinish(x *txn, c *conn) bool {
 		return true
 	}
 	if x.cmd != nil {
-		s.eng.EndCommand(x.cmd, x.start, c.out[before:])
+		s.eng.EndCommand(x.cmd, x.start, c.out[before:], x.args...)
 	}
 	if c.closing {
 		c.out = c.out[:before]

@@ -231,7 +231,7 @@ func (s *shard) runExternal(r *extReq) {
 	start := s.eng.BeginCommand(cmd)
 	cmd.Run(&ctx, args)
 	s.eng.AfterWrite(cmd, args, 0)
-	s.eng.EndCommand(cmd, start, w.Buf)
+	s.eng.EndCommand(cmd, start, w.Buf, args...)
 	r.done <- w.Buf
 }
 
