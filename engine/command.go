@@ -96,6 +96,12 @@ type Session struct {
 	Name   string
 	Authed bool
 
+	// Mute is CLIENT REPLY's state (Mute* bits); zero while every reply
+	// is sent. The ring reads it before each command (one byte test).
+	Mute uint8
+	// NoEvict and NoTouch are CLIENT NO-EVICT / NO-TOUCH.
+	NoEvict, NoTouch bool
+
 	// MULTI/EXEC (multi.go). The ring queues commands while InMulti; a
 	// queue-time error (unknown command, arity, NOAUTH) sets MultiDirty.
 	InMulti    bool
@@ -105,6 +111,14 @@ type Session struct {
 	Watch   *WatchState
 	Watched []WatchedKey
 }
+
+// CLIENT REPLY states (Session.Mute bits).
+const (
+	MuteOff      uint8 = 1 << iota // CLIENT REPLY OFF: drop every reply
+	MuteSkip                       // drop the reply of the command being run
+	MuteSkipNext                   // CLIENT REPLY SKIP: drop the next command's reply
+	MuteOn                         // CLIENT REPLY ON just ran: its +OK is sent
+)
 
 // QueuedCommand is a command queued inside MULTI, with its own copy of
 // the arguments.

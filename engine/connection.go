@@ -282,6 +282,42 @@ func cmdClient(c *Ctx, args [][]byte) {
 		} else {
 			c.W.Int(0)
 		}
+	case "reply":
+		if !arity(3) {
+			return
+		}
+		switch {
+		case EqualFold(args[2], "on"):
+			c.Sess.Mute = MuteOn
+			c.W.OK()
+		case EqualFold(args[2], "off"):
+			c.Sess.Mute |= MuteOff
+		case EqualFold(args[2], "skip"):
+			if c.Sess.Mute&MuteOff == 0 {
+				c.Sess.Mute |= MuteSkipNext
+			}
+		default:
+			c.W.Error("ERR syntax error")
+		}
+	case "no-evict", "no-touch":
+		if !arity(3) {
+			return
+		}
+		var on bool
+		switch {
+		case EqualFold(args[2], "on"):
+			on = true
+		case EqualFold(args[2], "off"):
+		default:
+			c.W.Error("ERR syntax error")
+			return
+		}
+		if sub == "no-evict" {
+			c.Sess.NoEvict = on
+		} else {
+			c.Sess.NoTouch = on
+		}
+		c.W.OK()
 	case "setinfo":
 		if !arity(4) {
 			return

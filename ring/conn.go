@@ -69,6 +69,10 @@ type conn struct {
 	protoKnown      bool // the first bytes were checked for HTTP (httpProbe)
 	inReady         bool // queued in shard.ready
 	inDirty         bool // queued in shard.dirty
+	// drop: the reply of the command in flight is dropped (CLIENT REPLY
+	// OFF/SKIP); dropAt is where it starts in out while it runs inline.
+	drop   bool
+	dropAt int
 
 	// The squashed run being built or waiting for hops: hops[t] carries
 	// the commands for shard t (nil: none), order[i] is command i's shard.
@@ -369,6 +373,12 @@ func (s *shard) process(c *conn) {
 		return
 	}
 	for !c.closing && !c.closeAfterFlush && c.waiting == 0 && c.start < c.end {
+		if c.drop {
+			if c.batchOpen {
+				break // a muted command ends the run: its reply is cut alone
+			}
+			s.muteSync(c)
+		}
 		if c.pending() > s.srv.cfg.OutputLimit {
 			c.outBlocked = true
 			break
@@ -395,6 +405,12 @@ func (s *shard) process(c *conn) {
 		if len(args) == 0 {
 			c.start += n
 			continue
+		}
+		if c.sess.Mute != 0 {
+			if c.batchOpen {
+				break // muting is decided with nothing in flight
+			}
+			muteBegin(c)
 		}
 		if s.srv.cfg.BenchOK {
 			c.out = append(c.out, "+OK\r\n"...)
@@ -456,7 +472,47 @@ func (s *shard) process(c *conn) {
 	if c.batchOpen {
 		s.batchSend(c)
 	}
+	if c.drop {
+		s.muteSync(c)
+	}
 	s.afterProcess(c)
+}
+
+// muteBegin decides, before a command of a connection with CLIENT REPLY
+// state runs, whether its reply is dropped (Redis: OFF drops all, SKIP the
+// next command's).
+func muteBegin(c *conn) {
+	m := c.sess.Mute &^ engine.MuteOn
+	if m&engine.MuteSkipNext != 0 {
+		m = m&^engine.MuteSkipNext | engine.MuteSkip
+	}
+	c.drop = m&(engine.MuteOff|engine.MuteSkip) != 0
+	c.dropAt = len(c.out)
+	c.sess.Mute = m &^ engine.MuteSkip
+}
+
+// muteSync drops the reply of a muted command that completed inline (no
+// hop or tx outstanding, so out has not been sent from since dropAt).
+func (s *shard) muteSync(c *conn) {
+	if !c.batchOpen && c.waiting == 0 {
+		c.dropReply(c.dropAt)
+	}
+}
+
+// dropReply ends a muted command whose reply starts at out[before:]: the
+// reply is cut, unless the command was CLIENT REPLY ON.
+func (c *conn) dropReply(before int) {
+	if !c.drop {
+		return
+	}
+	c.drop = false
+	if c.sess.Mute&engine.MuteOn != 0 {
+		c.sess.Mute &^= engine.MuteOn
+		return
+	}
+	if before <= len(c.out) {
+		c.out = c.out[:before]
+	}
 }
 
 func (s *shard) afterProcess(c *conn) {
@@ -595,6 +651,9 @@ func (s *shard) assemble(c *conn) {
 		for _, t := range c.order {
 			c.out = append(c.out, c.hops[t].nextReply()...)
 		}
+	}
+	if c.drop {
+		c.dropReply(before)
 	}
 	switch size := len(c.out) - before; {
 	case size > s.srv.cfg.OutputLimit/4:

@@ -456,6 +456,7 @@ func (s *shard) txFinish(x *txn, c *conn) bool {
 	if c.closing {
 		c.out = c.out[:before]
 	}
+	c.dropReply(before)
 	return false
 }
 
@@ -583,7 +584,9 @@ func (s *shard) unblocked(b *engine.Blocker) {
 			return
 		}
 	} else {
+		before := len(c.out)
 		c.out = append(c.out, b.Reply...)
+		c.dropReply(before)
 	}
 	s.markReady(c)
 	s.markDirty(c)
