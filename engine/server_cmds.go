@@ -2,6 +2,8 @@ package engine
 
 import (
 	"cmp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -22,13 +24,13 @@ func init() {
 	register(
 		&Command{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Run: cmdTime,
 			Group: "server", Tips: []string{"nondeterministic_output"},
-			Summary: "Returns the server time.", Since: "2.6.0", Complexity: "O(1)"},
+			Summary: "Return the current server time", Since: "2.6.0", Complexity: "O(1)"},
 		&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Run: cmdLastSave,
 			Group: "server", ACL: "@admin @dangerous", Tips: []string{"nondeterministic_output"},
-			Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0", Complexity: "O(1)"},
-		&Command{Name: "reset", Arity: 1, Flags: FlagConn | FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth,
+			Summary: "Get the UNIX time stamp of the last successful save to disk", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "reset", Arity: 1, Flags: FlagConn | FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy,
 			Run: cmdReset, Group: "connection",
-			Summary: "Resets the connection.", Since: "6.2.0", Complexity: "O(1)"},
+			Summary: "Reset the connection", Since: "6.2.0", Complexity: "O(1)"},
 		memoryCommand(),
 		functionCommand(),
 		slowlogCommand(),
@@ -82,9 +84,15 @@ func memoryCommand() *Command {
 	doctor.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
 	stats := sub("stats", 2, 0, "Show memory usage details", "4.0.0", "O(1)", cmdMemoryStats)
 	stats.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
+	mallocStats := sub("malloc-stats", 2, 0, "Show allocator internal stats", "4.0.0", "Depends on how much memory is allocated, could be slow", cmdMemoryMallocStats)
+	mallocStats.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
+	purge := sub("purge", 2, 0, "Ask the allocator to release memory", "4.0.0", "Depends on how much memory is allocated, could be slow", cmdMemoryPurge)
+	purge.Tips = []string{"request_policy:all_shards", "response_policy:all_succeeded"}
 	cmd.Subcommands = []*Command{
 		doctor,
 		sub("help", 2, FlagLoading|FlagStale, "Show helpful text about the different subcommands", "4.0.0", "O(1)", cmdMemoryHelp),
+		mallocStats,
+		purge,
 		stats,
 		usage,
 	}
@@ -207,6 +215,34 @@ func ratioF(a, b int64) float64 {
 	return float64(a) / float64(b)
 }
 
+// cmdMemoryMallocStats reports the Go runtime's allocator figures (darner's
+// records live in its own arena; INFO memory has their split).
+func cmdMemoryMallocStats(c *Ctx, args [][]byte) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b := []byte("___ Begin go runtime statistics ___\n")
+	for _, f := range []struct {
+		k string
+		v uint64
+	}{{"heap_alloc", ms.HeapAlloc}, {"heap_sys", ms.HeapSys}, {"heap_idle", ms.HeapIdle}, {"heap_inuse", ms.HeapInuse},
+		{"heap_released", ms.HeapReleased}, {"heap_objects", ms.HeapObjects}, {"stack_inuse", ms.StackInuse},
+		{"sys", ms.Sys}, {"num_gc", uint64(ms.NumGC)}} {
+		b = append(b, f.k...)
+		b = append(b, ": "...)
+		b = strconv.AppendUint(b, f.v, 10)
+		b = append(b, '\n')
+	}
+	b = append(b, "--- End go runtime statistics ---\n"...)
+	c.W.Verbatim("txt", b)
+}
+
+// cmdMemoryPurge returns the Go heap's free pages to the system (the
+// arena returns its own free pages as it goes).
+func cmdMemoryPurge(c *Ctx, args [][]byte) {
+	debug.FreeOSMemory()
+	c.W.OK()
+}
+
 // cmdMemoryDoctor gives a short report in Redis's voice.
 func cmdMemoryDoctor(c *Ctx, args [][]byte) {
 	m, _ := memoryStatsLocal(c)
@@ -235,7 +271,7 @@ func functionCommand() *Command {
 	}
 	cmd := &Command{Name: "function", Arity: -2, Group: "scripting",
 		Summary: "A container for function commands", Since: "7.0.0", Complexity: "Depends on subcommand."}
-	flush := sub("flush", -2, FlagWrite|FlagNoScript, "Deletes all libraries and functions.", "O(N) where N is the number of functions deleted", cmdFunctionFlush)
+	flush := sub("flush", -2, FlagWrite|FlagNoScript, "Deleting all functions", "O(N) where N is the number of functions deleted", cmdFunctionFlush)
 	flush.Tips = []string{"request_policy:all_shards", "response_policy:all_succeeded"}
 	list := sub("list", -2, FlagNoScript, "List information about all the functions", "O(N) where N is the number of functions", cmdFunctionList)
 	list.Tips = []string{"nondeterministic_output_order"}
@@ -387,7 +423,7 @@ func slowlogCommand() *Command {
 	get := sub("get", -2, "Get the slow log's entries", "O(N) where N is the number of entries returned", planSlowlogGet)
 	get.Tips = []string{"request_policy:all_nodes", "nondeterministic_output"}
 	help := sub("help", 2, "Show helpful text about the different subcommands", "O(1)", planSlowlogHelp)
-	help.Flags, help.Tips = FlagLoading|FlagStale, nil
+	help.Flags, help.Tips, help.Since = FlagLoading|FlagStale, nil, "6.2.0"
 	length := sub("len", 2, "Get the slow log's length", "O(1)", planSlowlogLen)
 	length.Tips = []string{"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"}
 	reset := sub("reset", 2, "Clear all entries from the slow log", "O(N) where N is the number of entries in the slowlog", planSlowlogReset)
