@@ -361,13 +361,13 @@ func skipSlowlog(cmd *Command) bool {
 // took ns and the threshold says it is slow. Called by EndCommand on the
 // shard's thread; args are only read (copied into the entry).
 func (s *Shard) recordSlow(cmd *Command, ns int64, args [][]byte) {
-	if s.Server == nil || skipSlowlog(cmd) {
+	if s.Server == nil {
 		return
 	}
 	cfg := s.Server.Config()
 	thr := cfg.SlowlogLogSlowerThan()
 	us := ns / 1000
-	if thr < 0 || us < thr {
+	if thr < 0 || us < thr || skipSlowlog(cmd) {
 		return
 	}
 	lim := cfg.SlowlogMaxLen()
