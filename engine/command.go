@@ -59,6 +59,9 @@ type Command struct {
 	// several shards, or always with FlagGlobal or when Run is nil. Run then
 	// only ever sees keys of the shard it runs on.
 	Tx func(t *Tx, args [][]byte)
+	// TxIf, when set, makes a command with Run go through Tx for the
+	// arguments it accepts (CLIENT LIST/KILL need every shard).
+	TxIf func(args [][]byte) bool
 
 	// Introspection (COMMAND INFO/DOCS/LIST, ACL categories). None of these
 	// fields affect dispatch; all are optional.

@@ -45,7 +45,7 @@ func clientCommand() *Command {
 	}
 	const adm = f | FlagAdmin
 	nd := []string{"nondeterministic_output"}
-	cmd := &Command{Name: "client", Arity: -2, Flags: FlagConn, Run: cmdClient, Group: "connection",
+	cmd := &Command{Name: "client", Arity: -2, Flags: FlagConn, Run: cmdClient, Tx: txClient, TxIf: clientTxSub, Group: "connection",
 		Summary: "A container for client connection commands", Since: "2.4.0", Complexity: "Depends on subcommand."}
 	cmd.Subcommands = []*Command{
 		sub("info", 2, f, "6.2.0", "Returns information about the current client connection.", "O(1)"),

@@ -35,6 +35,12 @@ type Shard struct {
 	// slowlog is the shard's slow log (server_cmds.go); shard thread only.
 	slowlog slowlog
 
+	// ClientInfos and KillClients are set by the runtime: they list (appending
+	// to dst) or close (returning how many) this shard's connections that
+	// f selects, on the shard's thread (CLIENT LIST/INFO/KILL, client.go).
+	ClientInfos func(dst []ClientInfo) []ClientInfo
+	KillClients func(f *ClientFilter) int
+
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
 }

@@ -229,6 +229,9 @@ func NeedsTx(cmd *Command, args [][]byte, n int) bool {
 	if cmd.Tx == nil {
 		return false
 	}
+	if cmd.TxIf != nil && cmd.TxIf(args) {
+		return true
+	}
 	if cmd.Flags&FlagGlobal != 0 {
 		return n > 1 || cmd.Run == nil
 	}

@@ -1,10 +1,13 @@
 package ring_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/darnerdb/darner/ring"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestClientReply checks CLIENT REPLY OFF/SKIP/ON on every dispatch path:
@@ -64,5 +67,91 @@ func TestClientReply(t *testing.T) {
 		check("flags", exchange(
 			cmd("CLIENT", "NO-EVICT", "on"), cmd("CLIENT", "NO-TOUCH", "OFF"), cmd("CLIENT", "NO-EVICT", "x"),
 		), "+OK", "+OK", "-ERR syntax error")
+	})
+}
+
+// TestClientListKill checks CLIENT LIST/INFO show every connection (on
+// every shard) with its db and name, and CLIENT KILL closes exactly the
+// selected ones.
+func TestClientListKill(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		ctx := context.Background()
+		const n = 5
+		conns := make([]*redis.Conn, n)
+		ids := make([]int64, n)
+		for i := range conns {
+			c := client(t, srv, func(o *redis.Options) { o.PoolSize = 1; o.DB = i })
+			conns[i] = c.Conn()
+			t.Cleanup(func() { conns[i].Close() })
+			if err := conns[i].ClientSetName(ctx, fmt.Sprintf("c%d", i)).Err(); err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = conns[i].ClientID(ctx).Val()
+		}
+		list, err := conns[0].ClientList(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			want := fmt.Sprintf("id=%d ", id)
+			found := false
+			for _, l := range strings.Split(strings.TrimSuffix(list, "\n"), "\n") {
+				if strings.HasPrefix(l, want) {
+					found = true
+					if !strings.Contains(l, fmt.Sprintf(" name=c%d ", i)) || !strings.Contains(l, fmt.Sprintf(" db=%d ", i)) {
+						t.Fatalf("client %d: %q", i, l)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("client id %d missing from %q", id, list)
+			}
+		}
+		info, err := conns[2].ClientInfo(ctx).Result()
+		if err != nil || info.ID != ids[2] || info.Name != "c2" || info.DB != 2 {
+			t.Fatalf("CLIENT INFO: %+v %v", info, err)
+		}
+		one, err := conns[0].Do(ctx, "CLIENT", "LIST", "ID", ids[3], ids[4]).Text()
+		if err != nil || strings.Count(one, "\n") != 2 {
+			t.Fatalf("CLIENT LIST ID: %q %v", one, err)
+		}
+		// Kill client 3 by id: it alone goes away.
+		if k, err := conns[0].Do(ctx, "CLIENT", "KILL", "ID", ids[3]).Int(); err != nil || k != 1 {
+			t.Fatalf("CLIENT KILL ID: %d %v", k, err)
+		}
+		if err := conns[3].Ping(ctx).Err(); err == nil {
+			t.Fatal("killed client still answers")
+		}
+		for _, i := range []int{0, 1, 2, 4} {
+			if err := conns[i].Ping(ctx).Err(); err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+		}
+		// The old form by address, and SKIPME.
+		addr4 := ""
+		for _, l := range strings.Split(conns[0].ClientList(ctx).Val(), "\n") {
+			if strings.HasPrefix(l, fmt.Sprintf("id=%d ", ids[4])) {
+				addr4 = strings.Fields(l)[1][len("addr="):]
+			}
+		}
+		if err := conns[0].Do(ctx, "CLIENT", "KILL", addr4).Err(); err != nil {
+			t.Fatalf("CLIENT KILL addr: %v", err)
+		}
+		if err := conns[4].Ping(ctx).Err(); err == nil {
+			t.Fatal("client killed by addr still answers")
+		}
+		if k, _ := conns[1].Do(ctx, "CLIENT", "KILL", "ID", ids[1]).Int(); k != 0 {
+			t.Fatalf("SKIPME yes killed the caller: %d", k)
+		}
+		if k, _ := conns[1].Do(ctx, "CLIENT", "KILL", "ID", ids[1], "SKIPME", "no").Int(); k != 1 {
+			t.Fatalf("SKIPME no: %d", k)
+		}
+		if err := conns[1].Ping(ctx).Err(); err == nil {
+			t.Fatal("self-killed client still answers")
+		}
+		if err := conns[0].Ping(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
 	})
 }

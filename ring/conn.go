@@ -74,6 +74,10 @@ type conn struct {
 	drop   bool
 	dropAt int
 
+	// For CLIENT LIST: accept time, last command and its time (unix ms).
+	created, lastAt int64
+	lastCmd         *engine.Command
+
 	// The squashed run being built or waiting for hops: hops[t] carries
 	// the commands for shard t (nil: none), order[i] is command i's shard.
 	hops       []*hop
@@ -170,6 +174,7 @@ func (s *shard) accepted(fd int, memcached bool) {
 	c.parser = proto.Parser{MaxBulkLen: s.srv.cfg.MaxBulkLen}
 	c.sess = engine.Session{ID: s.srv.nextID.Add(1)}
 	c.runMax = maxHopCmds
+	c.created, c.lastAt = s.nowMs, s.nowMs
 	if memcached {
 		s.acceptedMemcached(c)
 	}
@@ -418,6 +423,14 @@ func (s *shard) process(c *conn) {
 			continue
 		}
 		cmd, target, errMsg := s.route(c, args)
+		if cmd != nil {
+			c.lastCmd, c.lastAt = cmd, s.nowMs
+			if cmd.Subcommands != nil && len(args) > 1 {
+				if sc := cmd.Subcommand(args[1]); sc != nil {
+					c.lastCmd = sc
+				}
+			}
+		}
 		if errMsg != "" && cmd != nil {
 			errMsg = c.sess.RejectExec(cmd, errMsg)
 		}

@@ -236,6 +236,7 @@ func (s *shard) run(ready chan<- error) {
 	defer s.p.close()
 	s.eng = engine.NewShard(engine.ShardConfig{ID: s.id, NumDBs: s.srv.cfg.DBNum, Node: s.node, Server: s.srv.eng})
 	s.eng.OnServed = s.onServed
+	s.setClientHooks()
 	s.eng.Stats.ResetEpoch = &s.srv.eng.Counters.ResetEpoch
 	s.ctx.Server = s.srv.eng
 	s.locks = engine.NewLockTable()
