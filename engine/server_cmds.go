@@ -16,9 +16,9 @@ import (
 // slowlog below), FUNCTION (until scripting arrives) and RESET.
 //
 // TIME, LASTSAVE, FUNCTION and RESET are keyless and run on the
-// connection's coordinator. MEMORY USAGE runs on its key's shard (the
-// parent carries argument 2 as its key, as OBJECT does); MEMORY STATS,
-// DOCTOR and HELP have no argument 2 and run on the coordinator.
+// connection's coordinator. MEMORY is a tx command (no Run): USAGE runs
+// on its key's shard (the parent carries argument 2 as its key, as OBJECT
+// does), STATS and DOCTOR gather every shard's counters.
 
 func init() {
 	register(
@@ -80,9 +80,9 @@ func memoryCommand() *Command {
 	usage := sub("usage", -3, FlagReadonly, "Estimate the memory usage of a key", "4.0.0", "O(N) where N is the number of samples.", cmdMemoryUsage)
 	usage.FirstKey, usage.LastKey, usage.Step = 2, 2, 1
 	usage.KeySpecs = []KeySpec{{BeginIndex: 2, KeyStep: 1, Flags: []string{"RO"}}}
-	doctor := sub("doctor", 2, 0, "Outputs memory problems report", "4.0.0", "O(1)", cmdMemoryDoctor)
+	doctor := sub("doctor", 2, 0, "Outputs memory problems report", "4.0.0", "O(1)", nil)
 	doctor.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
-	stats := sub("stats", 2, 0, "Show memory usage details", "4.0.0", "O(1)", cmdMemoryStats)
+	stats := sub("stats", 2, 0, "Show memory usage details", "4.0.0", "O(1)", nil)
 	stats.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
 	mallocStats := sub("malloc-stats", 2, 0, "Show allocator internal stats", "4.0.0", "Depends on how much memory is allocated, could be slow", cmdMemoryMallocStats)
 	mallocStats.Tips = []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}
@@ -96,7 +96,56 @@ func memoryCommand() *Command {
 		stats,
 		usage,
 	}
-	cmd.Run = func(c *Ctx, args [][]byte) { cmd.RunSubcommand(c, args) }
+	// MEMORY is a tx command: USAGE runs on its key's shard, STATS and
+	// DOCTOR gather every shard's counters; HELP, PURGE and MALLOC-STATS
+	// run on the coordinator (a one-phase tx there).
+	cmd.Tx = func(t *Tx, args [][]byte) {
+		s := cmd.Subcommand(args[1])
+		if s == nil {
+			name := args[1]
+			if len(name) > 128 {
+				name = name[:128]
+			}
+			t.Error("ERR unknown subcommand '" + string(name) + "'. Try MEMORY HELP.")
+			return
+		}
+		if !CheckArity(s.Arity, len(args)) {
+			t.Error(ErrWrongArgs(s.Name))
+			return
+		}
+		switch s.Name {
+		case "memory|stats", "memory|doctor":
+			g := GatherShards(t)
+			srv, stats := t.Server, s.Name == "memory|stats"
+			t.Reply(func(w *proto.Writer) {
+				tot := Sum(g.Snaps)
+				m := readMemory(srv, &tot)
+				if stats {
+					writeMemoryStats(w, &m, &tot)
+				} else {
+					writeMemoryDoctor(w, &m)
+				}
+			})
+			return
+		}
+		shard := 0
+		if t.Coordinator != nil {
+			shard = t.Coordinator.ID
+		}
+		if s.Name == "memory|usage" {
+			shard = t.ShardOf(args[2])
+		}
+		var out []byte
+		t.On(shard, func(c *Ctx) {
+			var w proto.Writer
+			w.Resp3 = t.Resp3
+			c.W = &w
+			s.Run(c, args)
+			c.W = nil
+			out = w.Buf
+		})
+		t.Reply(func(w *proto.Writer) { w.Buf = append(w.Buf, out...) })
+	}
 	return cmd
 }
 
@@ -153,25 +202,13 @@ func cmdMemoryUsage(c *Ctx, args [][]byte) {
 	c.W.Int(n)
 }
 
-// memoryStatsLocal reads the memory figures as INFO memory does, from the
-// coordinator shard's counters (the other shards' records are not
-// included: MEMORY STATS runs on one shard).
-func memoryStatsLocal(c *Ctx) (memInfo, Totals) {
-	snaps := []ShardSnapshot{SnapshotShard(c.Server, c.Shard)}
-	tot := Sum(snaps)
-	return readMemory(c.Server, &tot), tot
-}
-
-// cmdMemoryStats replies with Redis's MEMORY STATS fields filled with
-// darner's numbers (0 for what darner has no part of).
-func cmdMemoryStats(c *Ctx, args [][]byte) {
-	m, tot := memoryStatsLocal(c)
+// writeMemoryStats replies with Redis's MEMORY STATS fields filled with
+// darner's numbers over every shard (0 for what darner has no part of).
+func writeMemoryStats(w *proto.Writer, m *memInfo, tot *Totals) {
 	keys := int64(0)
-	for _, db := range c.Shard.DBs {
-		keys += int64(db.Len())
+	for _, k := range tot.Keys {
+		keys += k
 	}
-	overhead := m.used - m.dataset
-	w := c.W
 	w.MapLen(26)
 	kv := func(k string, v int64) { w.BulkString(k); w.Int(v) }
 	kd := func(k string, v float64) { w.BulkString(k); w.Double(v) }
@@ -185,11 +222,11 @@ func cmdMemoryStats(c *Ctx, args [][]byte) {
 	kv("aof.buffer", 0)
 	kv("lua.caches", 0)
 	kv("functions.caches", 0)
-	kv("overhead.total", overhead)
+	kv("overhead.total", m.used-m.dataset)
 	kv("keys.count", keys)
 	perKey := int64(0)
 	if keys > 0 {
-		perKey = (m.used - 0) / keys
+		perKey = m.used / keys
 	}
 	kv("keys.bytes-per-key", perKey)
 	kv("dataset.bytes", m.dataset)
@@ -205,7 +242,6 @@ func cmdMemoryStats(c *Ctx, args [][]byte) {
 	kd("rss-overhead.ratio", 1)
 	kv("rss-overhead.bytes", 0)
 	kd("fragmentation", ratioF(m.rss, m.used))
-	_ = tot
 }
 
 func ratioF(a, b int64) float64 {
@@ -215,37 +251,8 @@ func ratioF(a, b int64) float64 {
 	return float64(a) / float64(b)
 }
 
-// cmdMemoryMallocStats reports the Go runtime's allocator figures (darner's
-// records live in its own arena; INFO memory has their split).
-func cmdMemoryMallocStats(c *Ctx, args [][]byte) {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b := []byte("___ Begin go runtime statistics ___\n")
-	for _, f := range []struct {
-		k string
-		v uint64
-	}{{"heap_alloc", ms.HeapAlloc}, {"heap_sys", ms.HeapSys}, {"heap_idle", ms.HeapIdle}, {"heap_inuse", ms.HeapInuse},
-		{"heap_released", ms.HeapReleased}, {"heap_objects", ms.HeapObjects}, {"stack_inuse", ms.StackInuse},
-		{"sys", ms.Sys}, {"num_gc", uint64(ms.NumGC)}} {
-		b = append(b, f.k...)
-		b = append(b, ": "...)
-		b = strconv.AppendUint(b, f.v, 10)
-		b = append(b, '\n')
-	}
-	b = append(b, "--- End go runtime statistics ---\n"...)
-	c.W.Verbatim("txt", b)
-}
-
-// cmdMemoryPurge returns the Go heap's free pages to the system (the
-// arena returns its own free pages as it goes).
-func cmdMemoryPurge(c *Ctx, args [][]byte) {
-	debug.FreeOSMemory()
-	c.W.OK()
-}
-
-// cmdMemoryDoctor gives a short report in Redis's voice.
-func cmdMemoryDoctor(c *Ctx, args [][]byte) {
-	m, _ := memoryStatsLocal(c)
+// writeMemoryDoctor gives a short report in Redis's voice.
+func writeMemoryDoctor(w *proto.Writer, m *memInfo) {
 	var b []byte
 	switch {
 	case m.used < 5<<20:
@@ -259,7 +266,7 @@ func cmdMemoryDoctor(c *Ctx, args [][]byte) {
 	default:
 		b = append(b, "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."...)
 	}
-	c.W.Verbatim("txt", b)
+	w.Verbatim("txt", b)
 }
 
 // ---- FUNCTION (until scripting arrives: no libraries) ----
@@ -546,4 +553,32 @@ func planSlowlogReset(t *Tx, args [][]byte) {
 		l.entries = l.entries[:0]
 	})
 	t.Reply(func(w *proto.Writer) { w.OK() })
+}
+
+// cmdMemoryMallocStats reports the Go runtime's allocator figures (darner's
+// records live in its own arena; INFO memory has their split).
+func cmdMemoryMallocStats(c *Ctx, args [][]byte) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b := []byte("___ Begin go runtime statistics ___\n")
+	for _, f := range []struct {
+		k string
+		v uint64
+	}{{"heap_alloc", ms.HeapAlloc}, {"heap_sys", ms.HeapSys}, {"heap_idle", ms.HeapIdle}, {"heap_inuse", ms.HeapInuse},
+		{"heap_released", ms.HeapReleased}, {"heap_objects", ms.HeapObjects}, {"stack_inuse", ms.StackInuse},
+		{"sys", ms.Sys}, {"num_gc", uint64(ms.NumGC)}} {
+		b = append(b, f.k...)
+		b = append(b, ": "...)
+		b = strconv.AppendUint(b, f.v, 10)
+		b = append(b, '\n')
+	}
+	b = append(b, "--- End go runtime statistics ---\n"...)
+	c.W.Verbatim("txt", b)
+}
+
+// cmdMemoryPurge returns the Go heap's free pages to the system (the
+// arena returns its own free pages as it goes).
+func cmdMemoryPurge(c *Ctx, args [][]byte) {
+	debug.FreeOSMemory()
+	c.W.OK()
 }

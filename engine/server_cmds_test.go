@@ -81,6 +81,15 @@ func usageOf(t *testing.T, l *Local, args ...string) int64 {
 }
 
 func TestServerMemoryStatsDoctorHelp(t *testing.T) {
+	// keys.count covers every shard.
+	l3 := NewLocal(3)
+	for i := 0; i < 7; i++ {
+		l3.Do("set", "key"+strconv.Itoa(i), "1")
+	}
+	if r := l3.Do("memory", "stats"); !strings.Contains(r, "keys.count\r\n:7\r\n") {
+		t.Fatalf("3 shards: MEMORY STATS = %q", r)
+	}
+	l3.Close()
 	l := NewLocal(1)
 	defer l.Close()
 	l.Do("set", "a", "1")
