@@ -179,7 +179,7 @@ func execTx(t *Tx, args [][]byte) {
 	for _, q := range queue {
 		cmd, a, qdb := q.Cmd, q.Args, db
 		switch {
-		case cmd.Flags&FlagConn != 0 && cmd.Tx == nil:
+		case cmd.Flags&FlagConn != 0 && (cmd.Tx == nil || !NeedsTx(cmd, a, t.numShards)):
 			if cmd.Name == "select" {
 				if i, ok := ParseInt(a[1]); ok && i >= 0 && int(i) < t.Server.NumDBs {
 					db = int(i)

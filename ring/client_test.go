@@ -64,6 +64,9 @@ func TestClientReply(t *testing.T) {
 			cmd("CLIENT", "REPLY", "SKIP"), cmd("CLIENT", "REPLY", "ON"), cmd("PING"),
 			cmd("CLIENT", "REPLY", "MAYBE"),
 		), "c", "d", "d", "*2", "e", "f", "+PONG", "+OK", "+PONG", "-ERR syntax error")
+		check("exec", exchange(
+			cmd("MULTI"), cmd("CLIENT", "SETNAME", "n"), cmd("CLIENT", "KILL", "ID", "999999"), cmd("CLIENT", "REPLY", "ON"), cmd("EXEC"),
+		), "+OK", "+QUEUED", "+QUEUED", "+QUEUED", "*3", "+OK", ":0", "+OK")
 		check("flags", exchange(
 			cmd("CLIENT", "NO-EVICT", "on"), cmd("CLIENT", "NO-TOUCH", "OFF"), cmd("CLIENT", "NO-EVICT", "x"),
 		), "+OK", "+OK", "-ERR syntax error")
