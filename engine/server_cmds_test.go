@@ -208,3 +208,18 @@ func TestServerSlowlog(t *testing.T) {
 		l.Close()
 	}
 }
+
+// BenchmarkEndCommandSlowlogCheck measures the per-command cost of the
+// slow log threshold check on the command path (nothing is logged).
+func BenchmarkEndCommandSlowlogCheck(b *testing.B) {
+	l := NewLocal(1)
+	defer l.Close()
+	sh := l.Shards[0]
+	cmd := Lookup([]byte("get"))
+	args := [][]byte{[]byte("get"), []byte("k")}
+	reply := []byte("$-1\r\n")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sh.EndCommand(cmd, sh.BeginCommand(cmd), reply, args...)
+	}
+}
