@@ -318,6 +318,10 @@ func cmdClient(c *Ctx, args [][]byte) {
 			c.Sess.NoTouch = on
 		}
 		c.W.OK()
+	case "help":
+		if arity(2) {
+			writeHelp(c, clientHelp)
+		}
 	case "setinfo":
 		if !arity(4) {
 			return
