@@ -1,10 +1,14 @@
 package ring_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/darnerdb/darner/ring"
 	"github.com/redis/go-redis/v9"
@@ -155,6 +159,50 @@ func TestClientListKill(t *testing.T) {
 		}
 		if err := conns[0].Ping(ctx).Err(); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestClientKillOtherShard kills, from a connection on shard 0, a
+// connection that lives on shard 1, and lists both.
+func TestClientKillOtherShard(t *testing.T) {
+	forEach(t, []int{2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		raw := func(shard int) *rawConn {
+			c, err := connOnShard(srv, shard)
+			if err != nil {
+				t.Skipf("cannot place a connection: %v", err)
+			}
+			t.Cleanup(func() { c.Close() })
+			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+			return &rawConn{t: t, c: c, r: bufio.NewReader(c)}
+		}
+		killer, victim := raw(0), raw(1)
+		victim.send(cmd("CLIENT", "SETNAME", "victim"))
+		victim.line()
+		victim.send(cmd("CLIENT", "ID"))
+		id := strings.TrimPrefix(victim.line(), ":")
+		killer.send(cmd("CLIENT", "LIST"))
+		size, _ := strconv.Atoi(strings.TrimPrefix(killer.line(), "$"))
+		buf := make([]byte, size+2)
+		if _, err := io.ReadFull(killer.r, buf); err != nil {
+			t.Fatal(err)
+		}
+		list := string(buf)
+		if strings.Count(list, "\n") != 3 { // two lines, then CRLF
+			t.Fatalf("want 2 clients: %q", list)
+		}
+		if !strings.Contains(list, "name=victim") {
+			t.Fatalf("victim not listed: %q", list)
+		}
+		killer.send(cmd("CLIENT", "KILL", "ID", id))
+		if got := killer.line(); got != ":1" {
+			t.Fatalf("CLIENT KILL: %q", got)
+		}
+		victim.expectClosed()
+		killer.send(cmd("PING"))
+		if got := killer.line(); got != "+PONG" {
+			t.Fatalf("killer: %q", got)
 		}
 	})
 }
