@@ -48,6 +48,22 @@ func ParseFloat(b []byte) (float64, bool) {
 	return f, true
 }
 
+// CopyArgs copies args into one new buffer the caller owns (a queued or
+// transaction command keeps its arguments beyond the input buffer's life).
+func CopyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}
+
 // EqualFold reports whether b equals the lower-case ASCII word s,
 // ignoring ASCII case, without allocating.
 func EqualFold(b []byte, s string) bool {

@@ -212,17 +212,9 @@ func execTx(t *Tx, args [][]byte) {
 				if aborted.Load() {
 					return
 				}
-				w := proto.Writer{Resp3: resp3}
-				c.W = &w
-				c.DB = qdb
 				c.Shard.deferServe = true
-				start := c.Shard.BeginCommand(cmd)
-				cmd.Run(c, a)
-				c.Shard.EndCommand(cmd, start, w.Buf)
-				c.Shard.AfterWrite(cmd, a, qdb)
+				out = RunCaptured(c, cmd, a, qdb, resp3)
 				c.Shard.deferServe = false
-				c.W = nil
-				out = w.Buf
 			})
 			t.Reply(func(w *proto.Writer) {
 				if !aborted.Load() {
@@ -312,17 +304,7 @@ func (s *Session) MultiQueue(w *proto.Writer, cmd *Command, args [][]byte, errMs
 	if IsMultiControl(cmd) {
 		return false
 	}
-	n := 0
-	for _, a := range args {
-		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	own := make([][]byte, len(args))
-	for i, a := range args {
-		buf = append(buf, a...)
-		own[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
-	}
-	s.Queue = append(s.Queue, QueuedCommand{Cmd: cmd, Args: own})
+	s.Queue = append(s.Queue, QueuedCommand{Cmd: cmd, Args: CopyArgs(args)})
 	w.SimpleString("QUEUED")
 	return true
 }

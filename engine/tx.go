@@ -90,23 +90,6 @@ func NewTx(srv *Server, numShards, db int, now int64, resp3 bool) *Tx {
 	return &Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3}
 }
 
-// Reset empties t for reuse by the runtime.
-func (t *Tx) Reset() {
-	t.keys = t.keys[:0]
-	t.shards = t.shards[:0]
-	t.global = false
-	clear(t.phases)
-	t.phases = t.phases[:0]
-	clear(t.replies)
-	t.replies = t.replies[:0]
-	t.errSet = false
-	t.writes = false
-	t.SelfTouch = false
-	t.NoBlock = false
-	t.blocked = nil
-	t.Sess = nil
-}
-
 // NumShards is the number of shards of the server.
 func (t *Tx) NumShards() int { return t.numShards }
 
@@ -220,6 +203,21 @@ func (t *Tx) Plan(cmd *Command, args [][]byte) {
 		t.writes = t.writes || excl
 	}
 	cmd.Tx(t, args)
+}
+
+// RunCaptured runs the single-shard command cmd from a phase: on c's
+// shard, in database db, with its reply captured and returned (phases have
+// no reply writer), counted and followed by AfterWrite like a command the
+// dispatcher runs itself.
+func RunCaptured(c *Ctx, cmd *Command, args [][]byte, db int, resp3 bool) []byte {
+	w := proto.Writer{Resp3: resp3}
+	c.W, c.DB = &w, db
+	start := c.Shard.BeginCommand(cmd)
+	cmd.Run(c, args)
+	c.Shard.EndCommand(cmd, start, w.Buf, args...)
+	c.Shard.AfterWrite(cmd, args, db)
+	c.W = nil
+	return w.Buf
 }
 
 // NeedsTx reports whether cmd with args must run through the transaction

@@ -92,25 +92,24 @@ type txn struct {
 	locked bool
 	sched  bool // every involved shard acked the schedule
 
-	// The waiting party: a connection (slot/gen), or an external request
-	// (done receives the RESP2 reply).
-	connSlot, connGen uint32
-	done              chan []byte
+	// The waiting party: a connection (t.ConnSlot/ConnGen, see waitFor),
+	// or an external request (done receives the RESP2 reply).
+	done chan []byte
 	// cmd and start feed the command counters (nil cmd: not a command).
 	cmd   *engine.Command
 	start int64
 	args  [][]byte // the tx's copy of cmd's arguments (slow log)
-	// exec: the tx runs a MULTI/EXEC queue (the connection's queue is
-	// cleared when it ends).
-	exec bool
 
 	phase     int
 	waiting   int
-	lastPhase []int  // per shard: last phase that runs there (-1: none)
-	released  []bool // per shard: the release was sent
+	lastPhase []int // per shard: last phase that runs there (-1: none)
 	entries   []engine.TxEntry
 	pend      []*txMsg // pend[s]: an exec parked on shard s
 }
+
+// waitFor makes connection c the tx's waiting party (its Blocker, if it
+// blocks, points there too).
+func (x *txn) waitFor(c *conn) { x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen }
 
 // newTxn prepares a tx coordinated by s.
 func (s *shard) newTxn(db int, resp3 bool) *txn {
@@ -130,9 +129,8 @@ func (s *shard) startTx(c *conn, cmd *engine.Command, args [][]byte) bool {
 		x.t.Sess = &c.sess
 	}
 	x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
-	x.connSlot, x.connGen = c.slot, c.gen
-	x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen
-	x.args = copyArgs(args)
+	x.waitFor(c)
+	x.args = engine.CopyArgs(args)
 	x.t.Plan(cmd, x.args)
 	return s.launch(x, c)
 }
@@ -159,7 +157,6 @@ func (s *shard) launch(x *txn, c *conn) bool {
 	s.txsOut++
 	n := len(s.srv.shards)
 	x.lastPhase = make([]int, n)
-	x.released = make([]bool, n)
 	for i := range x.lastPhase {
 		x.lastPhase[i] = -1
 	}
@@ -268,15 +265,11 @@ func (s *shard) txPhase(x *txn) {
 	send := func(sh int) {
 		x.waiting++
 		rel := x.locked && x.lastPhase[sh] == x.phase
-		if rel {
-			x.released[sh] = true
-		}
 		s.post(sh, txMsg{kind: msgExec, tx: x, from: s.id, fn: ph.Fn, release: rel})
 	}
 	if x.phase == 0 && x.locked {
 		for _, sh := range t.Shards() {
 			if x.lastPhase[sh] < 0 {
-				x.released[sh] = true
 				x.waiting++
 				s.post(sh, txMsg{kind: msgRelease, tx: x, from: s.id})
 			}
@@ -388,8 +381,8 @@ func (s *shard) txAdvance(x *txn) {
 		s.txFinish(x, nil)
 		return
 	}
-	c := s.conns[x.connSlot]
-	if c.gen != x.connGen || c.waiting == 0 {
+	c := s.conns[x.t.ConnSlot]
+	if c.gen != x.t.ConnGen || c.waiting == 0 {
 		panic("ring: tx finished for a connection that is not waiting for it")
 	}
 	c.waiting--
@@ -645,8 +638,7 @@ func (s *shard) takeEarly(b *engine.Blocker) bool {
 // blocks again, at the tail, if there is still nothing to take.
 func (s *shard) retryBlocked(c *conn, b *engine.Blocker) {
 	x := s.newTxn(b.DB, b.Resp3)
-	x.connSlot, x.connGen = c.slot, c.gen
-	x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen
+	x.waitFor(c)
 	x.t.Plan(b.Cmd, b.Args)
 	s.launch(x, c)
 }

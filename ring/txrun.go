@@ -18,21 +18,6 @@ import (
 // counters. Requests from other goroutines enter through a shard's
 // extQueue and run as transactions coordinated by that shard (tx.go).
 
-// copyArgs copies args into one new buffer (the tx owns its arguments).
-func copyArgs(args [][]byte) [][]byte {
-	n := 0
-	for _, a := range args {
-		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		buf = append(buf, a...)
-		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
-	}
-	return out
-}
-
 // ---- HTTP on the main port ----
 
 // maxHTTPHeader bounds an HTTP request's head on the main port.
@@ -83,7 +68,7 @@ func (s *shard) httpProbe(c *conn) bool {
 	c.start = c.end // the request has no body; anything after it is dropped
 	c.closeAfterFlush = true
 	x := s.newTxn(0, false)
-	x.connSlot, x.connGen = c.slot, c.gen
+	x.waitFor(c)
 	engine.PlanHTTP(x.t, path)
 	s.launch(x, c)
 	return true
@@ -123,7 +108,7 @@ func (srv *Server) Do(ctx context.Context, args ...[]byte) ([]byte, error) {
 		engine.CheckArity(cmd.Arity, len(args)) {
 		cmd.KeyPositions(args, func(i int) { target = engine.ShardOf(args[i], len(srv.shards)) })
 	}
-	return srv.submit(ctx, target, &extReq{args: copyArgs(args)})
+	return srv.submit(ctx, target, &extReq{args: engine.CopyArgs(args)})
 }
 
 // Scrape returns the body of /metrics or /healthz (path), gathered like
@@ -215,13 +200,7 @@ func (s *shard) runExternal(r *extReq) {
 		excl := cmd.Flags&engine.FlagWrite != 0
 		cmd.KeyPositions(args, func(i int) { x.t.AddKey(args[i], excl) })
 		var out []byte
-		x.t.On(s.id, func(c *engine.Ctx) {
-			var w proto.Writer
-			c.W = &w
-			cmd.Run(c, args)
-			c.W = nil
-			out = w.Buf
-		})
+		x.t.On(s.id, func(c *engine.Ctx) { out = engine.RunCaptured(c, cmd, args, 0, false) })
 		x.t.Reply(func(w *proto.Writer) { w.Buf = append(w.Buf, out...) })
 		s.launch(x, nil)
 		return
