@@ -9,7 +9,7 @@ PORT      ?= 6379
 PKGS      := ./...
 TEST_TIMEOUT ?= 12m
 
-.PHONY: all build run test test-unit test-backends bench bench-go fuzz lint clean
+.PHONY: all build run test test-unit test-backends bench bench-go bench-engine fuzz lint clean
 
 all: build
 
@@ -36,6 +36,12 @@ bench: build
 # Go micro-benchmarks (ns/op, allocs/op) of every package.
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Hot commands at the engine level: Go ns/op and allocs/op next to darner's
+# and redis-server's INFO commandstats usec_per_call under redis-benchmark
+# (scripts/bench_engine.sh; about 1.5 min; results in benchmarks/results/engine/).
+bench-engine:
+	scripts/bench_engine.sh
 
 FUZZTIME ?= 60s
 fuzz:

@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/darnerdb/darner/proto"
+)
+
+// Engine-level benchmarks of the hot commands, shaped like redis-benchmark's
+// workloads (`redis-benchmark -t get,set,incr,lpush,lpop,hset,sadd,zadd
+// -r 100000`, plus HGET, SISMEMBER and ZRANGE as custom commands), so that
+// scripts/bench_engine.sh can print their ns/op next to redis-server's own
+// INFO commandstats usec_per_call for the same commands.
+//
+// Each command goes through what a shard does per command minus the
+// network (ring/conn.go runInline): command table lookup, arity check,
+// BeginCommand, Run writing the reply into a proto.Writer, EndCommand
+// (counters, latency histogram, slow log check) and AfterWrite. The
+// keyspace is pre-populated as redis-benchmark leaves it: 100000 random
+// keys "key:%012d" with 3-byte values "xxx", hashes/sets/zsets of 100000
+// "element:%012d" members, a 200k-element list.
+
+const (
+	hotKeyspace  = 100_000 // redis-benchmark -r
+	hotListLen   = 200_000 // the list LPUSH/LPOP work on (redis-benchmark -n 200000 leaves this)
+	hotVariants  = 1 << 16 // pre-built argument vectors per command, cycled through
+	hotPipeline  = 16      // ClockStale every hotPipeline commands, as a -P 16 batch
+	hotZrangeEnd = "9"     // ZRANGE myzset 0 9
+)
+
+// hotEngine runs commands on one in-process shard the way ring's
+// runInline does.
+type hotEngine struct {
+	l   *Local
+	sh  *Shard
+	ctx Ctx
+	w   proto.Writer
+	n   int
+}
+
+func newHotEngine() *hotEngine {
+	h := &hotEngine{l: NewLocal(1)}
+	h.sh = h.l.Shards[0]
+	h.ctx = Ctx{Server: h.l.Server, Shard: h.sh, W: &h.w, Now: time.Now().UnixMilli()}
+	h.sh.Clock = h.ctx.Now
+	return h
+}
+
+func (h *hotEngine) Close() { h.l.Close() }
+
+// do runs one command and returns its reply (valid until the next call).
+func (h *hotEngine) do(args [][]byte) []byte {
+	h.w.Buf = h.w.Buf[:0]
+	cmd := Lookup(args[0])
+	switch {
+	case cmd == nil:
+		h.w.Error(ErrUnknownCommand(args))
+		return h.w.Buf
+	case !CheckArity(cmd.Arity, len(args)):
+		h.w.Error(ErrWrongArgs(cmd.Name))
+		return h.w.Buf
+	}
+	if h.n++; h.n%hotPipeline == 0 {
+		h.sh.ClockStale()
+	}
+	start := h.sh.BeginCommand(cmd)
+	cmd.Run(&h.ctx, args)
+	h.sh.EndCommand(cmd, start, h.w.Buf, args...)
+	h.sh.AfterWrite(cmd, args, h.ctx.DB)
+	return h.w.Buf
+}
+
+// hotRand formats n as redis-benchmark's __rand_int__ (12 digits, zero
+// padded).
+func hotRand(n int) string { return fmt.Sprintf("%012d", n) }
+
+// hotCase is one redis-benchmark workload: its name in redis-benchmark's
+// output (and the command whose usec_per_call it is compared with), the
+// command template ("__rand_int__" replaced by a fresh random number per
+// occurrence, as redis-benchmark does), and the setup that leaves the
+// keyspace as the benchmark run finds it.
+type hotCase struct {
+	name  string
+	cmd   []string
+	setup func(h *hotEngine)
+	// refill, when set, is called (timer stopped) every refillEvery ops to
+	// keep a consuming command (LPOP) in steady state.
+	refill      func(h *hotEngine)
+	refillEvery int
+}
+
+func hotFill(h *hotEngine, args ...string) {
+	if r := h.l.Do(args...); len(r) > 0 && r[0] == '-' {
+		panic(fmt.Sprint(args[:2], ": ", r))
+	}
+}
+
+func hotSetupKeys(h *hotEngine) {
+	for i := 0; i < hotKeyspace; i++ {
+		hotFill(h, "SET", "key:"+hotRand(i), "xxx")
+	}
+}
+
+func hotSetupCounters(h *hotEngine) {
+	for i := 0; i < hotKeyspace; i++ {
+		hotFill(h, "SET", "counter:"+hotRand(i), strconv.Itoa(i%1000))
+	}
+}
+
+// hotSetupList pushes n 3-byte elements onto mylist, 100 per command.
+func hotSetupList(h *hotEngine, n int) {
+	args := []string{"LPUSH", "mylist"}
+	for i := 0; i < 100; i++ {
+		args = append(args, "xxx")
+	}
+	for i := 0; i < n; i += 100 {
+		hotFill(h, args...)
+	}
+}
+
+// hotSetupMembers adds hotKeyspace members to key with cmd (HSET, SADD,
+// ZADD), 100 per command.
+func hotSetupMembers(h *hotEngine, cmd, key string) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < hotKeyspace; i += 100 {
+		args := []string{cmd, key}
+		for j := i; j < i+100; j++ {
+			m := "element:" + hotRand(j)
+			switch cmd {
+			case "HSET":
+				args = append(args, m, "xxx")
+			case "ZADD":
+				args = append(args, hotRand(r.IntN(hotKeyspace)), m)
+			default:
+				args = append(args, m)
+			}
+		}
+		hotFill(h, args...)
+	}
+}
+
+// hotCases are the hot commands, in the order scripts/bench_engine.sh
+// prints them. The names match redis-benchmark's test names (lower case)
+// and INFO commandstats' cmdstat_<name>.
+var hotCases = []hotCase{
+	{name: "set", cmd: []string{"SET", "key:__rand_int__", "xxx"}, setup: hotSetupKeys},
+	{name: "get", cmd: []string{"GET", "key:__rand_int__"}, setup: hotSetupKeys},
+	{name: "incr", cmd: []string{"INCR", "counter:__rand_int__"}, setup: hotSetupCounters},
+	{name: "lpush", cmd: []string{"LPUSH", "mylist", "xxx"}, setup: func(h *hotEngine) { hotSetupList(h, hotListLen) }},
+	{name: "lpop", cmd: []string{"LPOP", "mylist"}, setup: func(h *hotEngine) { hotSetupList(h, hotListLen) },
+		refill: func(h *hotEngine) { hotSetupList(h, hotListLen/2) }, refillEvery: hotListLen / 2},
+	{name: "hset", cmd: []string{"HSET", "myhash", "element:__rand_int__", "xxx"}, setup: func(h *hotEngine) { hotSetupMembers(h, "HSET", "myhash") }},
+	{name: "hget", cmd: []string{"HGET", "myhash", "element:__rand_int__"}, setup: func(h *hotEngine) { hotSetupMembers(h, "HSET", "myhash") }},
+	{name: "sadd", cmd: []string{"SADD", "myset", "element:__rand_int__"}, setup: func(h *hotEngine) { hotSetupMembers(h, "SADD", "myset") }},
+	{name: "sismember", cmd: []string{"SISMEMBER", "myset", "element:__rand_int__"}, setup: func(h *hotEngine) { hotSetupMembers(h, "SADD", "myset") }},
+	{name: "zadd", cmd: []string{"ZADD", "myzset", "__rand_int__", "element:__rand_int__"}, setup: func(h *hotEngine) { hotSetupMembers(h, "ZADD", "myzset") }},
+	{name: "zrange", cmd: []string{"ZRANGE", "myzset", "0", hotZrangeEnd}, setup: func(h *hotEngine) { hotSetupMembers(h, "ZADD", "myzset") }},
+}
+
+// variants pre-builds hotVariants argument vectors of c's template.
+func (c *hotCase) variants(seed uint64) [][][]byte {
+	r := rand.New(rand.NewPCG(seed, 7))
+	out := make([][][]byte, hotVariants)
+	for i := range out {
+		args := make([][]byte, len(c.cmd))
+		for j, a := range c.cmd {
+			b := []byte(a)
+			for k := 0; k+12 <= len(b); k++ {
+				if string(b[k:k+12]) == "__rand_int__" {
+					copy(b[k:], hotRand(r.IntN(hotKeyspace)))
+				}
+			}
+			args[j] = b
+		}
+		out[i] = args
+	}
+	return out
+}
+
+// start builds the engine for c, with its keyspace populated and its
+// argument vectors ready, and checks one run for an error reply.
+func (c *hotCase) start(tb testing.TB) (*hotEngine, [][][]byte) {
+	h := newHotEngine()
+	c.setup(h)
+	vs := c.variants(uint64(len(c.name)))
+	if r := h.do(vs[0]); len(r) > 0 && r[0] == '-' {
+		h.Close()
+		tb.Fatalf("%s: %q", c.name, r)
+	}
+	runtime.GC()
+	return h, vs
+}
+
+// BenchmarkHot runs each hot command through the shard's dispatch path;
+// scripts/bench_engine.sh reads the sub-benchmark names (BenchmarkHot/get).
+func BenchmarkHot(b *testing.B) {
+	for i := range hotCases {
+		c := &hotCases[i]
+		b.Run(c.name, func(b *testing.B) {
+			h, vs := c.start(b)
+			defer h.Close()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if c.refill != nil && i%c.refillEvery == c.refillEvery-1 {
+					b.StopTimer()
+					c.refill(h)
+					b.StartTimer()
+				}
+				h.do(vs[i&(hotVariants-1)])
+			}
+		})
+	}
+}
+
+// TestHotAllocs enforces that every hot command allocates nothing in
+// steady state (after a warm-up over its argument vectors), as measured by
+// testing.AllocsPerRun, and that the commands whose structure does not
+// grow allocate nothing at all over a longer run (the growing ones — a
+// new list node per ~1600 LPUSHes, a hash/set/zset table that doubles —
+// allocate rarely, amortised to well under one allocation per command).
+func TestHotAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("populates 100k-key keyspaces")
+	}
+	for i := range hotCases {
+		c := &hotCases[i]
+		t.Run(c.name, func(t *testing.T) {
+			h, vs := c.start(t)
+			defer h.Close()
+			k := 0
+			next := func() {
+				h.do(vs[k&(hotVariants-1)])
+				k++
+			}
+			for j := 0; j < 2000; j++ {
+				next()
+			}
+			if n := testing.AllocsPerRun(1000, next); n != 0 {
+				t.Errorf("%s: %v allocs/op", c.name, n)
+			}
+			// Amortised over 20000 commands: at most one allocation per 200.
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			for j := 0; j < 20000; j++ {
+				next()
+			}
+			runtime.ReadMemStats(&m1)
+			if a := m1.Mallocs - m0.Mallocs; a > 100 {
+				t.Errorf("%s: %d allocations in 20000 commands", c.name, a)
+			}
+		})
+	}
+}
+
+// TestHotReplies checks that the benchmark commands do what they should
+// (an integer, bulk or array reply, never an error), so that the
+// benchmark measures real work.
+func TestHotReplies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("populates 100k-key keyspaces")
+	}
+	want := map[string]byte{"set": '+', "get": '$', "incr": ':', "lpush": ':', "lpop": '$',
+		"hset": ':', "hget": '$', "sadd": ':', "sismember": ':', "zadd": ':', "zrange": '*'}
+	for i := range hotCases {
+		c := &hotCases[i]
+		h, vs := c.start(t)
+		for j := 0; j < 100; j++ {
+			r := h.do(vs[j])
+			if len(r) == 0 || r[0] != want[c.name] {
+				t.Fatalf("%s %q: reply %q", c.name, vs[j], r)
+			}
+			if c.name == "get" || c.name == "hget" || c.name == "lpop" {
+				if string(r) != "$3\r\nxxx\r\n" {
+					t.Fatalf("%s %q: reply %q", c.name, vs[j], r)
+				}
+			}
+			if c.name == "zrange" && string(r[:4]) != "*10\r" {
+				t.Fatalf("zrange: reply %q", r)
+			}
+		}
+		h.Close()
+	}
+}
