@@ -155,6 +155,7 @@ func (s *shard) accepted(fd int, memcached bool) {
 		return
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	s.setKeepalive(fd)
 	in, err := mmapBuf(inInitial)
 	if err != nil {
 		s.srv.clients.Add(-1)

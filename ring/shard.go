@@ -84,7 +84,9 @@ type shard struct {
 	events [256]event
 	popped [64]*hop
 	nowMs  int64
-	stats  loopStats // INFO and /metrics counters (txrun.go)
+	stats  loopStats
+	// idleCheckedAt: when closeIdle last looked at the connections (ms).
+	idleCheckedAt int64 // INFO and /metrics counters (txrun.go)
 
 	// shutdown: 0 running, 1 draining connections, 2 done (waiting for
 	// the other shards to be done before tearing down).
@@ -325,6 +327,7 @@ func (s *shard) loop() error {
 		s.dirty = s.dirty[:0]
 		if now >= nextTick {
 			s.eng.Tick(s.nowMs)
+			s.closeIdle(s.nowMs)
 			tickNs = s.tickNs() // CONFIG SET hz takes effect at the next tick
 			nextTick += tickNs
 			if nextTick <= now {
