@@ -172,7 +172,7 @@ func (s *shard) accepted(fd int, memcached bool) {
 	}
 	c.fd = fd
 	c.in = in
-	c.parser = proto.Parser{MaxBulkLen: s.srv.cfg.MaxBulkLen}
+	c.parser = proto.Parser{MaxBulkLen: s.maxBulkLen}
 	c.sess = engine.Session{ID: s.srv.nextID.Add(1)}
 	c.runMax = maxHopCmds
 	c.created, c.lastAt = s.nowMs, s.nowMs
@@ -252,7 +252,7 @@ func (s *shard) onRecv(c *conn, res int32) {
 			c.end += n
 		}
 	}
-	if int64(c.end-c.start) > s.srv.cfg.QueryBufferLimit {
+	if int64(c.end-c.start) > s.queryLimit {
 		s.log.Warn("closing client that reached max query buffer length", "id", c.sess.ID, "qbuf", c.end-c.start)
 		s.closeConn(c)
 		return
@@ -389,6 +389,7 @@ func (s *shard) process(c *conn) {
 			c.outBlocked = true
 			break
 		}
+		c.parser.MaxBulkLen = s.maxBulkLen // CONFIG SET proto-max-bulk-len applies at once
 		n, args, err := c.parser.Parse(c.in[c.start:c.end])
 		if err != nil {
 			if c.batchOpen {

@@ -727,16 +727,33 @@ func TestAddressInUse(t *testing.T) {
 
 func TestInputLimits(t *testing.T) {
 	forEach(t, []int{1}, func(t *testing.T, cfg ring.Config) {
-		cfg.MaxBulkLen = 1000
+		cfg.MaxBulkLen = 1 << 20 // CONFIG's minimum, as Redis's
 		cfg.QueryBufferLimit = 1 << 20
 		srv := start(t, cfg)
 		// A bulk over proto-max-bulk-len is a protocol error.
 		r := dial(t, srv)
-		r.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1001\r\n")
+		r.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n")
 		if got := r.line(); got != "-ERR Protocol error: invalid bulk length" {
 			t.Fatalf("bulk over the limit: %q", got)
 		}
 		r.expectClosed()
+		// CONFIG SET proto-max-bulk-len takes effect at once (by the next
+		// tick) on an open connection.
+		r = dial(t, srv)
+		r.send(cmd("CONFIG", "SET", "proto-max-bulk-len", "2mb", "client-query-buffer-limit", "4mb"))
+		if got := r.line(); got != "+OK" {
+			t.Fatalf("CONFIG SET proto-max-bulk-len: %q", got)
+		}
+		time.Sleep(250 * time.Millisecond) // > one tick at hz 10
+		r.send(cmd("SET", "k", strings.Repeat("v", 1<<20+1)))
+		if got := r.line(); got != "+OK" {
+			t.Fatalf("bulk under the raised limit: %q", got)
+		}
+		r.send(cmd("CONFIG", "SET", "proto-max-bulk-len", "1mb", "client-query-buffer-limit", "1mb"))
+		if got := r.line(); got != "+OK" {
+			t.Fatalf("CONFIG SET proto-max-bulk-len: %q", got)
+		}
+		time.Sleep(250 * time.Millisecond)
 		// Unparsed input over client-query-buffer-limit closes the client
 		// (an inline request that never ends).
 		r = dial(t, srv)

@@ -86,7 +86,10 @@ type shard struct {
 	nowMs  int64
 	stats  loopStats
 	// idleCheckedAt: when closeIdle last looked at the connections (ms).
-	idleCheckedAt int64 // INFO and /metrics counters (txrun.go)
+	idleCheckedAt int64
+	// maxBulkLen and queryLimit: proto-max-bulk-len and
+	// client-query-buffer-limit, refreshed from CONFIG on every tick.
+	maxBulkLen, queryLimit int64 // INFO and /metrics counters (txrun.go)
 
 	// shutdown: 0 running, 1 draining connections, 2 done (waiting for
 	// the other shards to be done before tearing down).

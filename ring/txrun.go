@@ -290,10 +290,11 @@ func (s *Server) startupConfig() {
 
 // tickNs is the shard's tick period from CONFIG's hz (one atomic load).
 // It runs on every tick, so it also refreshes the shard's copy of
-// latency-tracking.
+// latency-tracking, proto-max-bulk-len and client-query-buffer-limit.
 func (s *shard) tickNs() int64 {
 	cfg := s.srv.eng.Config()
 	s.eng.Stats.NoTiming = !cfg.LatencyTracking()
+	s.maxBulkLen, s.queryLimit = cfg.ProtoMaxBulkLen(), cfg.ClientQueryBufferLimit()
 	s.resetLoopStats()
 	hz := cfg.Hz()
 	if hz <= 0 {
