@@ -238,7 +238,7 @@ func BenchmarkActiveExpireTick(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				now += 100
-				db.ActiveExpire(now, db.ExpireBudget())
+				db.ActiveExpire(now, db.ExpireBudget(1))
 			}
 		})
 	}

@@ -71,7 +71,8 @@ func NewShard(cfg ShardConfig) *Shard {
 // Tick is called by the shard's event loop on every hz tick (from the
 // loop's own timer, on the shard thread) with the wall clock in unix ms.
 // It runs bounded background work: the active expiry sweep of every
-// database with deadlines, each with its DB.ExpireBudget.
+// database with deadlines, each with its DB.ExpireBudget at the
+// configured active-expire-effort.
 func (s *Shard) Tick(nowMs int64) {
 	s.mcTick(nowMs) // a delayed memcached flush_all that is due (memcache.go)
 	s.Stats.sampleOps(nowMs)
@@ -81,6 +82,10 @@ func (s *Shard) Tick(nowMs int64) {
 	if len(s.blocked) > 0 {
 		s.pruneBlocked()
 	}
+	effort := 1
+	if s.Server != nil {
+		effort = s.Server.Config().ActiveExpireEffort()
+	}
 	for range s.DBs {
 		db := s.DBs[s.expireDB]
 		s.expireDB++
@@ -88,7 +93,7 @@ func (s *Shard) Tick(nowMs int64) {
 			s.expireDB = 0
 		}
 		if db.ExpiresLen() > 0 {
-			db.ActiveExpire(nowMs, db.ExpireBudget())
+			db.ActiveExpire(nowMs, db.ExpireBudget(effort))
 		}
 	}
 }
