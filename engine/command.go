@@ -192,6 +192,8 @@ type Server struct {
 	// config holds the runtime parameters (CONFIG GET/SET); see
 	// (*Server).Config in config.go. Safe to read from any shard thread.
 	config atomic.Pointer[Config]
+	// persist is the snapshot status (persist_cmds.go, Server.Persist).
+	persist atomic.Pointer[PersistStatus]
 }
 
 // ErrWrongArgs returns Redis's arity error text for a command name as the

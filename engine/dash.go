@@ -482,6 +482,9 @@ func (db *DB) Get(key []byte, now int64) (Value, bool) {
 	}
 	b := &seg.b[bi]
 	s := b.slots[si]
+	if db.preChange != nil {
+		db.snapTouchObject(seg, bi, s)
+	}
 	rec := db.rec(s)
 	klen, vlen, off := recHeader(rec)
 	if s&slotTTL != 0 {
@@ -622,10 +625,10 @@ func (db *DB) put(key []byte, t ValueType, enc Encoding, val []byte, expireAt in
 		}
 	}
 	db.sameObject = Encoding(old>>slotEncShift) == EncObject && enc == EncObject && db.valueOf(old).Obj == uint32(getInt(val))
+	db.touch(seg, bi) // before the object goes: a snapshot may save it first
 	if Encoding(old>>slotEncShift) == EncObject && !db.sameObject {
 		db.releaseValue(old) // replaced by another value: drop the object
 	}
-	db.touch(seg, bi)
 	oh := slotHandle(old)
 	n := recordLen(len(key), len(val), ttl)
 	rec := db.arena.Bytes(oh)
@@ -672,6 +675,9 @@ func (db *DB) adjustTTL(seg *segment, old, s uint64) {
 // Flush deletes every key, freeing their records and objects. It is
 // O(keys) on the calling shard.
 func (db *DB) Flush() {
+	if db.preChange != nil {
+		db.snapFlush() // a running snapshot saves what Flush drops
+	}
 	for i := 0; i < len(db.dir); {
 		seg := db.dir[i]
 		i += 1 << (db.depth - seg.depth) // the segment's run of entries

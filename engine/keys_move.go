@@ -47,6 +47,9 @@ func (db *DB) peek(key []byte, now int64) (v Value, expireAt int64, ok bool) {
 			return Value{}, 0, false
 		}
 	}
+	if db.preChange != nil {
+		db.snapTouchObject(seg, bi, s)
+	}
 	return db.valueOf(s), expireAt, true
 }
 

@@ -31,6 +31,9 @@ func (db *DB) lookupLoc(key []byte, now int64) (Value, blobLoc, bool) {
 	}
 	b := &seg.b[bi]
 	s := b.slots[si]
+	if db.preChange != nil {
+		db.snapTouchObject(seg, bi, s)
+	}
 	if s&slotHot == 0 {
 		b.slots[si] = s | slotHot
 	}

@@ -203,16 +203,27 @@ func AppendInfo(b []byte, srv *Server, sel int, snaps []ShardSnapshot, nowMs int
 		f.str("current_fork_perc", "0.00")
 		f.int("current_save_keys_processed", 0)
 		f.int("current_save_keys_total", 0)
-		f.int("rdb_changes_since_last_save", int64(tot.WriteCalls))
-		f.int("rdb_bgsave_in_progress", 0)
-		f.int("rdb_last_save_time", srv.StartUnixMs/1000)
-		f.str("rdb_last_bgsave_status", "ok")
-		f.int("rdb_last_bgsave_time_sec", -1)
-		f.int("rdb_current_bgsave_time_sec", -1)
-		f.int("rdb_saves", 0)
+		ps := srv.Persist()
+		f.int("rdb_changes_since_last_save", max(int64(tot.WriteCalls)-int64(ps.WritesAtSave.Load()), 0))
+		running, cur := ps.BGSaveRunning.Load(), int64(-1)
+		if running {
+			f.int("rdb_bgsave_in_progress", 1)
+			cur = (nowMs - ps.BGSaveStart.Load()) / 1000
+		} else {
+			f.int("rdb_bgsave_in_progress", 0)
+		}
+		f.int("rdb_last_save_time", ps.LastSave.Load())
+		if ps.LastBGSaveOK.Load() {
+			f.str("rdb_last_bgsave_status", "ok")
+		} else {
+			f.str("rdb_last_bgsave_status", "err")
+		}
+		f.int("rdb_last_bgsave_time_sec", ps.LastBGSaveSecs.Load())
+		f.int("rdb_current_bgsave_time_sec", cur)
+		f.int("rdb_saves", ps.Saves.Load())
 		f.int("rdb_last_cow_size", 0)
-		f.int("rdb_last_load_keys_expired", 0)
-		f.int("rdb_last_load_keys_loaded", 0)
+		f.int("rdb_last_load_keys_expired", ps.KeysExpiredOnLoad.Load())
+		f.int("rdb_last_load_keys_loaded", ps.KeysLoaded.Load())
 		f.int("aof_enabled", 0)
 		f.int("aof_rewrite_in_progress", 0)
 		f.int("aof_rewrite_scheduled", 0)

@@ -48,7 +48,7 @@ func cmdTime(c *Ctx, args [][]byte) {
 
 // cmdLastSave: darner does not persist yet, so it reports what a Redis
 // that never saved does: the time the server started.
-func cmdLastSave(c *Ctx, args [][]byte) { c.W.Int(c.Server.StartUnixMs / 1000) }
+func cmdLastSave(c *Ctx, args [][]byte) { c.W.Int(c.Server.Persist().LastSave.Load()) }
 
 // cmdReset brings the session back to a new connection's state: no
 // MULTI, no WATCH, database 0, RESP2, no name. Like Redis it keeps the

@@ -41,6 +41,9 @@ type Shard struct {
 	ClientInfos func(dst []ClientInfo) []ClientInfo
 	KillClients func(f *ClientFilter) int
 
+	// background is a snapshot's bounded step (persist_cmds.go).
+	background func() bool
+
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
 }
