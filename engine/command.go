@@ -88,6 +88,21 @@ type Command struct {
 	Summary    string
 	Since      string
 	Complexity string
+	// Args declares the arguments COMMAND DOCS reports, in the syntax
+	// described in command_docs.go; register parses it once (into docArgs)
+	// and panics on a bad spec.
+	Args string
+	// History lists COMMAND DOCS history entries: {version, change}.
+	History [][2]string
+	// DeprecatedSince and ReplacedBy describe a deprecated command (its
+	// doc_flags then say "deprecated").
+	DeprecatedSince string
+	ReplacedBy      string
+	// KeyFlags, for a command whose key spec says "variable_flags" (SET,
+	// BITFIELD), returns the flags of that spec's keys for one command line
+	// (args[0] is the name) as COMMAND GETKEYSANDFLAGS reports them.
+	KeyFlags func(args [][]byte, spec int) []string
+	docArgs  []*DocArg
 }
 
 // Session is one connection's state. It belongs to the connection's

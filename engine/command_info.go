@@ -42,23 +42,27 @@ type KeySpec struct {
 
 func init() {
 	const f = FlagLoading | FlagStale
-	sub := func(name string, arity int, summary string, run func(*Ctx, [][]byte)) *Command {
+	sub := func(name string, arity int, summary, since, complexity string, run func(*Ctx, [][]byte)) *Command {
 		return &Command{Name: "command|" + name, Arity: arity, Flags: f, Group: "server", ACL: "@connection",
-			Summary: summary, Since: "7.0.0", Tips: nil, Run: run}
+			Summary: summary, Since: since, Complexity: complexity, Tips: nil, Run: run}
 	}
+	const perArg, perCmd = "O(N) where N is the number of arguments to the command", "O(N) where N is the number of commands to look up"
 	cmd := &Command{Name: "command", Arity: -1, Flags: f, Group: "server", ACL: "@connection",
 		Tips:    []string{"nondeterministic_output_order"},
 		Summary: "Get array of Redis command details", Since: "2.8.13", Complexity: "O(N) where N is the total number of Redis commands",
 	}
 	cmd.Subcommands = []*Command{
-		sub("count", 2, "Get total number of Redis commands", cmdCommandCount),
-		sub("docs", -2, "Get array of specific Redis command documentation", cmdCommandDocs),
-		sub("getkeys", -4, "Extract keys given a full Redis command", cmdCommandGetKeys),
-		sub("getkeysandflags", -4, "Extract keys and access flags given a full Redis command", cmdCommandGetKeys),
-		sub("help", 2, "Show helpful text about the different subcommands", cmdCommandHelp),
-		sub("info", -2, "Get array of specific Redis command details, or all when no argument is given", cmdCommandInfo),
-		sub("list", -2, "Get an array of Redis command names", cmdCommandList),
+		sub("count", 2, "Get total number of Redis commands", "2.8.13", "O(1)", cmdCommandCount),
+		sub("docs", -2, "Get array of specific Redis command documentation", "7.0.0", perCmd, cmdCommandDocs),
+		sub("getkeys", -4, "Extract keys given a full Redis command", "2.8.13", perArg, cmdCommandGetKeys),
+		sub("getkeysandflags", -4, "Extract keys and access flags given a full Redis command", "7.0.0", perArg, cmdCommandGetKeys),
+		sub("help", 2, "Show helpful text about the different subcommands", "5.0.0", "O(1)", cmdCommandHelp),
+		sub("info", -2, "Get array of specific Redis command details, or all when no argument is given.", "2.8.13", perCmd, cmdCommandInfo),
+		sub("list", -2, "Get an array of Redis command names", "7.0.0", "O(N) where N is the total number of Redis commands", cmdCommandList),
 	}
+	subDocs(cmd, "docs", "[command-name...]")
+	subDocs(cmd, "list", "[FILTERBY (MODULE module-name | ACLCAT category | PATTERN pattern)]")
+	subDocs(cmd, "info", "[command-name...]", [2]string{"7.0.0", "Allowed to be called with no argument to get info on all commands."})
 	cmd.Subcommands[1].Tips = []string{"nondeterministic_output_order"}
 	cmd.Subcommands[5].Tips = []string{"nondeterministic_output_order"}
 	cmd.Subcommands[6].Tips = []string{"nondeterministic_output_order"}
@@ -381,34 +385,6 @@ func cmdCommandInfo(c *Ctx, args [][]byte) {
 	}
 }
 
-// docFields counts the COMMAND DOCS fields a command has.
-func writeCommandDocs(c *Ctx, cmd *Command) {
-	type kv struct{ k, v string }
-	var fields []kv
-	for _, f := range []kv{{"summary", cmd.Summary}, {"since", cmd.Since}, {"group", cmd.Group}, {"complexity", cmd.Complexity}} {
-		if f.v != "" {
-			fields = append(fields, f)
-		}
-	}
-	n := len(fields)
-	if len(cmd.Subcommands) > 0 {
-		n++
-	}
-	c.W.MapLen(n)
-	for _, f := range fields {
-		c.W.BulkString(f.k)
-		c.W.BulkString(f.v)
-	}
-	if len(cmd.Subcommands) > 0 {
-		c.W.BulkString("subcommands")
-		c.W.MapLen(len(cmd.Subcommands))
-		for _, s := range cmd.Subcommands {
-			c.W.BulkString(s.Name)
-			writeCommandDocs(c, s)
-		}
-	}
-}
-
 func cmdCommandDocs(c *Ctx, args [][]byte) {
 	var list []*Command
 	if len(args) == 2 {
@@ -493,7 +469,11 @@ func (cmd *Command) GetKeys(args [][]byte) (idx []int, ok bool) {
 func (cmd *Command) getKeys(args [][]byte) ([]keyRef, bool) {
 	var out []keyRef
 	argc := len(args)
-	for _, ks := range cmd.Specs() {
+	for si, ks := range cmd.Specs() {
+		flags := ks.Flags
+		if cmd.KeyFlags != nil && hasVariableFlags(ks.Flags) {
+			flags = cmd.KeyFlags(args, si)
+		}
 		first := 0
 		if ks.BeginIndex > 0 {
 			first = ks.BeginIndex
@@ -555,7 +535,7 @@ func (cmd *Command) getKeys(args [][]byte) ([]keyRef, bool) {
 			if i >= argc || i < first {
 				break
 			}
-			out = append(out, keyRef{i, ks.Flags})
+			out = append(out, keyRef{i, flags})
 		}
 	}
 	return out, true

@@ -155,7 +155,7 @@ func TestCommandDocs(t *testing.T) {
 	srv := testServer()
 	got := runLine(t, srv, false, "COMMAND", "DOCS", "config", "nosuch")
 	for _, frag := range []string{"*2\r\n$6\r\nconfig\r\n*10\r\n$7\r\nsummary\r\n", "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n",
-		"$11\r\nsubcommands\r\n*10\r\n$10\r\nconfig|get\r\n*6\r\n$7\r\nsummary\r\n$42\r\nGet the values of configuration parameters\r\n"} {
+		"$11\r\nsubcommands\r\n*10\r\n$10\r\nconfig|get\r\n*12\r\n$7\r\nsummary\r\n$42\r\nGet the values of configuration parameters\r\n"} {
 		if !strings.Contains(got, frag) {
 			t.Errorf("COMMAND DOCS config lacks %q:\n%q", frag, got)
 		}

@@ -680,6 +680,13 @@ func init() {
 		sub("rewrite", 2, f, "Rewrite the configuration file with the in memory configuration", "2.8.0", cmdConfigRewrite),
 		sub("set", -4, f, "Set configuration parameters to the given values", "2.0.0", cmdConfigSet),
 	}
+	subDocs(cmd, "get", "(parameter){parameter :block}...", [2]string{"7.0.0", "Added the ability to pass multiple pattern parameters in one call"})
+	subDocs(cmd, "set", "(parameter value){parameter_value}...", [2]string{"7.0.0", "Added the ability to set multiple parameters in one call."})
+	for _, s := range cmd.Subcommands {
+		s.Complexity = "O(1)"
+	}
+	cmd.Subcommands[0].Complexity = "O(N) when N is the number of configuration parameters provided"
+	cmd.Subcommands[4].Complexity = cmd.Subcommands[0].Complexity
 	cmd.Subcommands[4].Tips = []string{"request_policy:all_nodes", "response_policy:all_succeeded"}
 	cmd.Run = func(c *Ctx, args [][]byte) { cmd.RunSubcommand(c, args) }
 	register(cmd)

@@ -20,17 +20,22 @@ func init() {
 	register(
 		&Command{Name: "ping", Arity: -1, Flags: FlagFast, Run: cmdPing, Group: g,
 			Tips:    []string{"request_policy:all_shards", "response_policy:all_succeeded"},
-			Summary: "Ping the server", Since: "1.0.0", Complexity: "O(1)"},
+			Summary: "Ping the server", Since: "1.0.0", Complexity: "O(1)",
+			Args: "[message]"},
 		&Command{Name: "echo", Arity: 2, Flags: FlagFast | FlagStale | FlagLoading, Run: cmdEcho, Group: g,
-			Summary: "Echo the given string", Since: "1.0.0", Complexity: "O(1)"},
+			Summary: "Echo the given string", Since: "1.0.0", Complexity: "O(1)",
+			Args: "message"},
 		&Command{Name: "quit", Arity: -1, Flags: noauth, Run: cmdQuit, Group: g,
 			Summary: "Close the connection", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "auth", Arity: -2, Flags: noauth, Run: cmdAuth, Group: g,
-			Summary: "Authenticate to the server", Since: "1.0.0", Complexity: "O(N) where N is the number of passwords defined for the user"},
+			Summary: "Authenticate to the server", Since: "1.0.0", Complexity: "O(N) where N is the number of passwords defined for the user",
+			Args: "[username]{6.0.0} password", History: [][2]string{{"6.0.0", "Added ACL style (username and password)."}}},
 		&Command{Name: "hello", Arity: -1, Flags: noauth, Run: cmdHello, Group: g,
-			Summary: "Handshake with Redis", Since: "6.0.0", Complexity: "O(1)"},
+			Summary: "Handshake with Redis", Since: "6.0.0", Complexity: "O(1)",
+			Args: "[protover:i [AUTH (username password){username_password}] [SETNAME clientname]]{arguments}", History: [][2]string{{"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."}}},
 		&Command{Name: "select", Arity: 2, Flags: conn, Run: cmdSelect, Group: g,
-			Summary: "Change the selected database for the current connection", Since: "1.0.0", Complexity: "O(1)"},
+			Summary: "Change the selected database for the current connection", Since: "1.0.0", Complexity: "O(1)",
+			Args: "index:i"},
 		clientCommand(),
 	)
 }
@@ -61,6 +66,14 @@ func clientCommand() *Command {
 		sub("unblock", -3, adm, "5.0.0", "Unblock a client blocked in a blocking command from a different connection", "O(log N) where N is the number of client connections"),
 		sub("help", 2, FlagLoading|FlagStale, "5.0.0", "Show helpful text about the different subcommands", "O(1)"),
 	}
+	subDocs(cmd, "unblock", "client-id:i [TIMEOUT | ERROR]{timeout_error}")
+	subDocs(cmd, "reply", "(ON | OFF | SKIP){on_off_skip}")
+	subDocs(cmd, "setname", "connection-name")
+	subDocs(cmd, "kill", "(ip:port{-2.8.12} | ([ID client-id:i]{2.8.12} | [TYPE (NORMAL | MASTER{3.2.0} | SLAVE | REPLICA{5.0.0} | PUBSUB){normal_master_slave_pubsub}]{2.8.12} | [USER username] | [ADDR ip:port] | [LADDR ip:port]{6.2.0} | [SKIPME yes/no]){new-format}...){filter}", [2]string{"2.8.12", "Added new filter format."}, [2]string{"2.8.12", "`ID` option."}, [2]string{"3.2.0", "Added `master` type in for `TYPE` option."}, [2]string{"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."}, [2]string{"6.2.0", "`LADDR` option."})
+	subDocs(cmd, "list", "[TYPE (NORMAL | MASTER | REPLICA | PUBSUB){normal_master_replica_pubsub}]{5.0.0} [ID (client-id:i...)]{6.2.0}", [2]string{"2.8.12", "Added unique client `id` field."}, [2]string{"5.0.0", "Added optional `TYPE` filter."}, [2]string{"6.0.0", "Added `user` field."}, [2]string{"6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."}, [2]string{"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."}, [2]string{"7.0.3", "Added `ssub` field."})
+	subDocs(cmd, "no-evict", "(ON | OFF){enabled}")
+	subDocs(cmd, "no-touch", "(ON | OFF){enabled}")
+	subDocs(cmd, "setinfo", "(LIB-NAME libname | LIB-VER libver){attr}")
 	cmd.Subcommands[0].Tips = nd
 	cmd.Subcommands[1].Tips = nd
 	return cmd

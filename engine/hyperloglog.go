@@ -52,18 +52,21 @@ func init() {
 	register(
 		&Command{Name: "pfadd", Arity: -2, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdPfadd,
 			Group: "hyperloglog", Summary: "Adds the specified elements to the specified HyperLogLog.", Since: "2.8.9", Complexity: "O(1) to add every element.",
-			KeySpecs: []KeySpec{{Flags: []string{"RW", "insert"}, BeginIndex: 1, KeyStep: 1}}},
+			KeySpecs: []KeySpec{{Flags: []string{"RW", "insert"}, BeginIndex: 1, KeyStep: 1}},
+			Args:     "key [element...]"},
 		&Command{Name: "pfcount", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Run: cmdPfcount, Tx: txPfcount,
 			Group: "hyperloglog", Summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", Since: "2.8.9",
 			Complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
 			KeySpecs: []KeySpec{{Notes: "RW because it may change the internal representation of the key, and propagate to replicas",
-				Flags: []string{"RW", "access"}, BeginIndex: 1, LastKey: -1, KeyStep: 1}}},
+				Flags: []string{"RW", "access"}, BeginIndex: 1, LastKey: -1, KeyStep: 1}},
+			Args: "key..."},
 		&Command{Name: "pfmerge", Arity: -2, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Run: cmdPfmerge, Tx: txPfmerge,
 			Group: "hyperloglog", Summary: "Merge N different HyperLogLogs into a single one.", Since: "2.8.9", Complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
 			KeySpecs: []KeySpec{
 				{Flags: []string{"RW", "access", "insert"}, BeginIndex: 1, KeyStep: 1},
 				{Flags: []string{"RO", "access"}, BeginIndex: 2, LastKey: -1, KeyStep: 1},
-			}},
+			},
+			Args: "destkey:k sourcekey:k..."},
 	)
 }
 

@@ -41,9 +41,11 @@ func init() {
 	}
 	register(
 		doc(&Command{Name: "sort", Arity: -2, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1,
-			Tx: txSort(false), Summary: "Sort the elements in a list, set or sorted set", Since: "1.0.0"}),
+			Tx: txSort(false), Summary: "Sort the elements in a list, set or sorted set", Since: "1.0.0",
+			Args: "key [BY pattern{#1}] [LIMIT offset:i count]{offset_count} [GET pattern{#1}]... [ASC | DESC]{order} [ALPHA]{sorting} [STORE destination]"}),
 		doc(&Command{Name: "sort_ro", Arity: -2, Flags: FlagReadonly | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1,
-			Tx: txSort(true), Summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", Since: "7.0.0"}),
+			Tx: txSort(true), Summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", Since: "7.0.0",
+			Args: "key [BY pattern{#1}] [LIMIT offset:i count]{offset_count} [GET pattern{#1}]... [ASC | DESC]{order} [ALPHA]{sorting}"}),
 	)
 }
 

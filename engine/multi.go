@@ -32,7 +32,8 @@ func init() {
 			Summary: "Discards a transaction.", Since: "2.0.0", Complexity: "O(N), when N is the number of queued commands"},
 		&Command{Name: "watch", Arity: -2, Flags: f, FirstKey: 1, LastKey: -1, Step: 1, Group: "transactions",
 			Tx: watchTx, Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0",
-			Complexity: "O(1) for every key."},
+			Complexity: "O(1) for every key.",
+			Args:       "key..."},
 		&Command{Name: "unwatch", Arity: 1, Flags: f, Group: "transactions", Run: cmdUnwatch,
 			Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0", Complexity: "O(1)"},
 	)

@@ -27,7 +27,8 @@ func init() {
 	register(
 		&Command{Name: "info", Arity: -1, Flags: FlagStale | FlagLoading, Tx: planInfo,
 			Group: "server", ACL: "@dangerous", Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
-			Summary: "Get information and statistics about the server", Since: "1.0.0", Complexity: "O(1)"},
+			Summary: "Get information and statistics about the server", Since: "1.0.0", Complexity: "O(1)",
+			Args: "[section...]", History: [][2]string{{"7.0.0", "Added support for taking multiple section arguments."}}},
 	)
 }
 

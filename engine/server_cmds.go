@@ -96,6 +96,7 @@ func memoryCommand() *Command {
 		stats,
 		usage,
 	}
+	subDocs(cmd, "usage", "key [SAMPLES count]")
 	// MEMORY is a tx command: USAGE runs on its key's shard, STATS and
 	// DOCTOR gather every shard's counters; HELP, PURGE and MALLOC-STATS
 	// run on the coordinator (a one-phase tx there).
@@ -283,6 +284,8 @@ func functionCommand() *Command {
 	list := sub("list", -2, FlagNoScript, "List information about all the functions", "O(N) where N is the number of functions", cmdFunctionList)
 	list.Tips = []string{"nondeterministic_output_order"}
 	cmd.Subcommands = []*Command{flush, list}
+	subDocs(cmd, "flush", "[ASYNC | SYNC]{async}")
+	subDocs(cmd, "list", "[LIBRARYNAME library-name-pattern] [WITHCODE]")
 	cmd.Run = func(c *Ctx, args [][]byte) { cmd.RunSubcommand(c, args) }
 	return cmd
 }
@@ -436,6 +439,7 @@ func slowlogCommand() *Command {
 	reset := sub("reset", 2, "Clear all entries from the slow log", "O(N) where N is the number of entries in the slowlog", planSlowlogReset)
 	reset.Tips = []string{"request_policy:all_nodes", "response_policy:all_succeeded"}
 	cmd.Subcommands = []*Command{get, help, length, reset}
+	subDocs(cmd, "get", "[count]", [2]string{"4.0.0", "Added client IP address, port and name to the reply."})
 	cmd.Tx = func(t *Tx, args [][]byte) {
 		s := cmd.Subcommand(args[1])
 		if s == nil {

@@ -25,6 +25,7 @@ func register(cmds ...*Command) {
 		if _, dup := commands[c.Name]; dup {
 			panic("engine: command registered twice: " + c.Name)
 		}
+		c.parseDocs()
 		c.ID = len(commandList)
 		commandList = append(commandList, c)
 		commands[c.Name] = c

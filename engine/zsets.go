@@ -56,11 +56,11 @@ func init() {
 			Run: run, Tx: tx, Group: g,
 			KeySpecs: []KeySpec{rangeSpec("OW", "update"), numkeys(2, "RO", "access")}, Summary: summary, Since: since, Complexity: cx}
 	}
-	zrank := ro("zrank", -3, true, cmdZrank, "Determine the index of a member in a sorted set", "2.0.0", "O(log(N))")
-	zrevrank := ro("zrevrank", -3, true, cmdZrevrank, "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "O(log(N))")
-	zrandmember := ro("zrandmember", -2, false, cmdZrandmember, "Get one or multiple random elements from a sorted set", "6.2.0", "O(N) where N is the number of elements returned")
+	zrank := ro("zrank", -3, true, cmdZrank, "Determine the index of a member in a sorted set", "2.0.0", "O(log(N))").withDocs("key member")
+	zrevrank := ro("zrevrank", -3, true, cmdZrevrank, "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "O(log(N))").withDocs("key member")
+	zrandmember := ro("zrandmember", -2, false, cmdZrandmember, "Get one or multiple random elements from a sorted set", "6.2.0", "O(N) where N is the number of elements returned").withDocs("key [count [WITHSCORES]]{options}")
 	zrandmember.Tips = []string{"nondeterministic_output"}
-	zscan := ro("zscan", -3, false, cmdZscan, "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..")
+	zscan := ro("zscan", -3, false, cmdZscan, "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..").withDocs("key cursor [MATCH pattern] [COUNT count]")
 	zscan.Tips = []string{"nondeterministic_output"}
 	const rangeCx = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."
 	const byCx = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."
@@ -68,44 +68,47 @@ func init() {
 	zmpop := &Command{Name: "zmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Run: cmdZmpop, Tx: txZmpop, Group: g,
 		KeySpecs: []KeySpec{numkeys(1, "RW", "access", "delete")},
 		Summary:  "Remove and return members with scores in a sorted set", Since: "7.0.0",
-		Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."}
+		Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+		Args:       "numkeys key... (MIN | MAX){where} [COUNT count]"}
 	zrangestore := &Command{Name: "zrangestore", Arity: -5, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1,
 		Run: cmdZrangestore, Tx: txZrangestore, Group: g,
 		KeySpecs: []KeySpec{rangeSpec("OW", "update"), {Flags: []string{"RO", "access"}, BeginIndex: 2, LastKey: 0, KeyStep: 1}},
 		Summary:  "Store a range of members from sorted set into another key", Since: "6.2.0",
-		Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."}
+		Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+		Args:       "dst:k src:k min max [BYSCORE | BYLEX]{sortby} [REV] [LIMIT offset:i count]{offset_count}"}
 	register(
-		rw("zadd", -4, FlagDenyOOM|FlagFast, []string{"RW", "update"}, cmdZadd, "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set."),
-		rw("zincrby", 4, FlagDenyOOM|FlagFast, []string{"RW", "access", "update"}, cmdZincrby, "Increment the score of a member in a sorted set", "1.2.0", "O(log(N)) where N is the number of elements in the sorted set."),
-		rw("zrem", -3, FlagFast, []string{"RW", "delete"}, cmdZrem, "Remove one or more members from a sorted set", "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."),
+		rw("zadd", -4, FlagDenyOOM|FlagFast, []string{"RW", "update"}, cmdZadd, "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.").withDocs("key [NX | XX]{condition 3.0.2} [GT | LT]{comparison 6.2.0} [CH]{change 3.0.2} [INCR]{increment 3.0.2} (score:d member){score_member}...", [2]string{"2.4.0", "Accepts multiple elements."}, [2]string{"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."}, [2]string{"6.2.0", "Added the `GT` and `LT` options."}),
+		rw("zincrby", 4, FlagDenyOOM|FlagFast, []string{"RW", "access", "update"}, cmdZincrby, "Increment the score of a member in a sorted set", "1.2.0", "O(log(N)) where N is the number of elements in the sorted set.").withDocs("key increment:i member"),
+		rw("zrem", -3, FlagFast, []string{"RW", "delete"}, cmdZrem, "Remove one or more members from a sorted set", "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.").withDocs("key member...", [2]string{"2.4.0", "Accepts multiple elements."}),
 		&Command{Name: "zcard", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Run: cmdZcard, Group: g,
-			KeySpecs: []KeySpec{rangeSpec("RO")}, Summary: "Get the number of members in a sorted set", Since: "1.2.0", Complexity: "O(1)"},
-		ro("zcount", 4, true, cmdZcount, "Count the members in a sorted set with scores within the given values", "2.0.0", "O(log(N)) with N being the number of elements in the sorted set."),
-		ro("zlexcount", 4, true, cmdZlexcount, "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "O(log(N)) with N being the number of elements in the sorted set."),
-		ro("zscore", 3, true, cmdZscore, "Get the score associated with the given member in a sorted set", "1.2.0", "O(1)"),
-		ro("zmscore", -3, true, cmdZmscore, "Get the score associated with the given members in a sorted set", "6.2.0", "O(N) where N is the number of members being requested."),
+			KeySpecs: []KeySpec{rangeSpec("RO")}, Summary: "Get the number of members in a sorted set", Since: "1.2.0", Complexity: "O(1)",
+			Args: "key"},
+		ro("zcount", 4, true, cmdZcount, "Count the members in a sorted set with scores within the given values", "2.0.0", "O(log(N)) with N being the number of elements in the sorted set.").withDocs("key min:d max:d"),
+		ro("zlexcount", 4, true, cmdZlexcount, "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "O(log(N)) with N being the number of elements in the sorted set.").withDocs("key min max"),
+		ro("zscore", 3, true, cmdZscore, "Get the score associated with the given member in a sorted set", "1.2.0", "O(1)").withDocs("key member"),
+		ro("zmscore", -3, true, cmdZmscore, "Get the score associated with the given members in a sorted set", "6.2.0", "O(N) where N is the number of members being requested.").withDocs("key member..."),
 		zrank, zrevrank,
-		ro("zrange", -4, false, cmdZrange, "Return a range of members in a sorted set", "1.2.0", rangeCx),
+		ro("zrange", -4, false, cmdZrange, "Return a range of members in a sorted set", "1.2.0", rangeCx).withDocs("key start stop [BYSCORE | BYLEX]{sortby 6.2.0} [REV]{6.2.0} [LIMIT offset:i count]{offset_count 6.2.0} [WITHSCORES]", [2]string{"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."}),
 		zrangestore,
-		ro("zrevrange", -4, false, cmdZrevrange, "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", rangeCx),
-		ro("zrangebyscore", -4, false, cmdZrangebyscore, "Return a range of members in a sorted set, by score", "1.0.5", byCx),
-		ro("zrevrangebyscore", -4, false, cmdZrevrangebyscore, "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", byCx),
-		ro("zrangebylex", -4, false, cmdZrangebylex, "Return a range of members in a sorted set, by lexicographical range", "2.8.9", byCx),
-		ro("zrevrangebylex", -4, false, cmdZrevrangebylex, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", byCx),
-		rw("zremrangebyrank", 4, 0, []string{"RW", "delete"}, cmdZremrangebyrank, "Remove all members in a sorted set within the given indexes", "2.0.0", remCx),
-		rw("zremrangebyscore", 4, 0, []string{"RW", "delete"}, cmdZremrangebyscore, "Remove all members in a sorted set within the given scores", "1.2.0", remCx),
-		rw("zremrangebylex", 4, 0, []string{"RW", "delete"}, cmdZremrangebylex, "Remove all members in a sorted set between the given lexicographical range", "2.8.9", remCx),
-		rw("zpopmin", -2, FlagFast, []string{"RW", "access", "delete"}, cmdZpopmin, "Remove and return members with the lowest scores in a sorted set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
-		rw("zpopmax", -2, FlagFast, []string{"RW", "access", "delete"}, cmdZpopmax, "Remove and return members with the highest scores in a sorted set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
+		ro("zrevrange", -4, false, cmdZrevrange, "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", rangeCx).withDocs("key start:i stop:i [WITHSCORES]").deprecated("6.2.0", "`ZRANGE` with the `REV` argument"),
+		ro("zrangebyscore", -4, false, cmdZrangebyscore, "Return a range of members in a sorted set, by score", "1.0.5", byCx).withDocs("key min:d max:d [WITHSCORES]{2.0.0} [LIMIT offset:i count]{offset_count}", [2]string{"2.0.0", "Added the `WITHSCORES` modifier."}).deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument"),
+		ro("zrevrangebyscore", -4, false, cmdZrevrangebyscore, "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", byCx).withDocs("key max:d min:d [WITHSCORES] [LIMIT offset:i count]{offset_count}", [2]string{"2.1.6", "`min` and `max` can be exclusive."}).deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments"),
+		ro("zrangebylex", -4, false, cmdZrangebylex, "Return a range of members in a sorted set, by lexicographical range", "2.8.9", byCx).withDocs("key min max [LIMIT offset:i count]{offset_count}").deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument"),
+		ro("zrevrangebylex", -4, false, cmdZrevrangebylex, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", byCx).withDocs("key max min [LIMIT offset:i count]{offset_count}").deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments"),
+		rw("zremrangebyrank", 4, 0, []string{"RW", "delete"}, cmdZremrangebyrank, "Remove all members in a sorted set within the given indexes", "2.0.0", remCx).withDocs("key start:i stop:i"),
+		rw("zremrangebyscore", 4, 0, []string{"RW", "delete"}, cmdZremrangebyscore, "Remove all members in a sorted set within the given scores", "1.2.0", remCx).withDocs("key min:d max:d"),
+		rw("zremrangebylex", 4, 0, []string{"RW", "delete"}, cmdZremrangebylex, "Remove all members in a sorted set between the given lexicographical range", "2.8.9", remCx).withDocs("key min max"),
+		rw("zpopmin", -2, FlagFast, []string{"RW", "access", "delete"}, cmdZpopmin, "Remove and return members with the lowest scores in a sorted set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.").withDocs("key [count]"),
+		rw("zpopmax", -2, FlagFast, []string{"RW", "access", "delete"}, cmdZpopmax, "Remove and return members with the highest scores in a sorted set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.").withDocs("key [count]"),
 		zmpop,
 		zrandmember,
-		multi("zunion", -3, cmdZunion, txZunion, "Add multiple sorted sets", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
-		multi("zinter", -3, cmdZinter, txZinter, "Intersect multiple sorted sets", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
-		multi("zdiff", -3, cmdZdiff, txZdiff, "Subtract multiple sorted sets", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
-		store("zunionstore", cmdZunionstore, txZunionstore, "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
-		store("zinterstore", cmdZinterstore, txZinterstore, "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
-		store("zdiffstore", cmdZdiffstore, txZdiffstore, "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
-		multi("zintercard", -3, cmdZintercard, txZintercard, "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."),
+		multi("zunion", -3, cmdZunion, txZunion, "Add multiple sorted sets", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.").withDocs("numkeys key... [WEIGHTS weight:i...] [AGGREGATE (SUM | MIN | MAX)] [WITHSCORES]"),
+		multi("zinter", -3, cmdZinter, txZinter, "Intersect multiple sorted sets", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.").withDocs("numkeys key... [WEIGHTS weight:i...] [AGGREGATE (SUM | MIN | MAX)] [WITHSCORES]"),
+		multi("zdiff", -3, cmdZdiff, txZdiff, "Subtract multiple sorted sets", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.").withDocs("numkeys key... [WITHSCORES]"),
+		store("zunionstore", cmdZunionstore, txZunionstore, "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.").withDocs("destination numkeys key... [WEIGHTS weight:i...] [AGGREGATE (SUM | MIN | MAX)]"),
+		store("zinterstore", cmdZinterstore, txZinterstore, "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.").withDocs("destination numkeys key... [WEIGHTS weight:i...] [AGGREGATE (SUM | MIN | MAX)]"),
+		store("zdiffstore", cmdZdiffstore, txZdiffstore, "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.").withDocs("destination numkeys key..."),
+		multi("zintercard", -3, cmdZintercard, txZintercard, "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.").withDocs("numkeys key... [LIMIT limit:i]"),
 		zscan,
 	)
 }
