@@ -321,9 +321,15 @@ func writeCommandInfo(c *Ctx, cmd *Command) {
 	c.W.BulkString(cmd.Name)
 	c.W.Int(int64(cmd.Arity))
 	writeStatusSet(c, "", FlagNames(cmd.Flags))
-	c.W.Int(int64(cmd.FirstKey))
-	c.W.Int(int64(cmd.LastKey))
-	c.W.Int(int64(cmd.Step))
+	first, last, step := cmd.FirstKey, cmd.LastKey, cmd.Step
+	if len(cmd.Subcommands) > 0 {
+		// A container (OBJECT, MEMORY) may carry its subcommands' key
+		// position for routing; Redis reports none for the container.
+		first, last, step = 0, 0, 0
+	}
+	c.W.Int(int64(first))
+	c.W.Int(int64(last))
+	c.W.Int(int64(step))
 	writeStatusSet(c, "@", cmd.ACLCategories())
 	c.W.SetLen(len(cmd.Tips))
 	for _, t := range cmd.Tips {

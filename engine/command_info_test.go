@@ -97,6 +97,14 @@ func TestCommandInfoShape(t *testing.T) {
 		t.Errorf("ACLCAT string does not list test-mset: %q", got)
 	}
 
+	// A container reports no keys even when it carries its subcommands'
+	// key position for routing (Redis 7: OBJECT and MEMORY are -2 0 0 0).
+	for _, name := range []string{"object", "memory"} {
+		if got := runLine(t, srv, false, "COMMAND", "INFO", name); !strings.HasPrefix(got, "*1\r\n*10\r\n$6\r\n"+name+"\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n") {
+			t.Errorf("COMMAND INFO %s = %q", name, got)
+		}
+	}
+
 	// RESP3: flags, categories, tips, key specs and subcommands are sets; specs maps.
 	got := runLine(t, srv, true, "COMMAND", "INFO", "test-get")
 	for _, frag := range []string{"~2\r\n+readonly\r\n+fast\r\n", "~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO", "$5\r\nlimit\r\n:0\r\n~0\r\n"} {
