@@ -206,22 +206,26 @@ func (st *sortState) lookupBy(c *Ctx, n int) {
 	}
 	var kb []byte
 	for i := range st.elems {
-		st.byVal[i] = lookupPattern(c, n, st.a.by, st.elems[i].el, &kb, st.byVal[i])
+		if v, mine := lookupPattern(c, n, st.a.by, st.elems[i].el, &kb); mine {
+			st.byVal[i] = v
+		}
 	}
 }
 
 // lookupPattern is Redis's lookupKeyByPattern for the keys shard c owns:
 // "#" is the element itself; a pattern without '*' names nothing; else the
 // first '*' is replaced by the element, and "->field" after it reads a hash
-// field. A key of another shard leaves cur as it is; a missing key, or one
-// of the wrong type, is absent.
-func lookupPattern(c *Ctx, n int, pat, el []byte, kb *[]byte, cur sortVal) sortVal {
+// field. A missing key, or one of the wrong type, is absent. mine reports
+// whether c's shard answers for this element: the phases run on every
+// shard in parallel, so only the shard owning the looked-up key (shard 0
+// for a pattern naming no key) may write the element's slot.
+func lookupPattern(c *Ctx, n int, pat, el []byte, kb *[]byte) (v sortVal, mine bool) {
 	if string(pat) == "#" {
-		return sortVal{b: el, ok: true}
+		return sortVal{b: el, ok: true}, c.Shard.ID == 0
 	}
 	star := bytes.IndexByte(pat, '*')
 	if star < 0 {
-		return sortVal{}
+		return sortVal{}, c.Shard.ID == 0
 	}
 	keyPat, field := pat, []byte(nil)
 	if f := bytes.Index(pat[star+1:], []byte("->")); f >= 0 && star+1+f+2 < len(pat) {
@@ -232,16 +236,16 @@ func lookupPattern(c *Ctx, n int, pat, el []byte, kb *[]byte, cur sortVal) sortV
 	k = append(k, keyPat[star+1:]...)
 	*kb = k
 	if n > 1 && ShardOf(k, n) != c.Shard.ID {
-		return cur
+		return sortVal{}, false
 	}
 	if field != nil {
-		return hashField(c, k, field)
+		return hashField(c, k, field), true
 	}
-	v, ok := c.Shard.DBs[c.DB].Get(k, c.Now)
-	if !ok || v.Type != TypeString {
-		return sortVal{}
+	val, ok := c.Shard.DBs[c.DB].Get(k, c.Now)
+	if !ok || val.Type != TypeString {
+		return sortVal{}, true
 	}
-	return sortVal{b: v.AppendString(nil), ok: true}
+	return sortVal{b: val.AppendString(nil), ok: true}, true
 }
 
 // hashField reads field of hash key through the table's HGET (a missing
@@ -378,7 +382,9 @@ func (st *sortState) lookupGets(c *Ctx, n int) {
 	for g, pat := range st.a.gets {
 		vals := st.gets[g]
 		for i := st.start; i <= st.end; i++ {
-			vals[i-st.start] = lookupPattern(c, n, pat, st.elems[i].el, &kb, vals[i-st.start])
+			if v, mine := lookupPattern(c, n, pat, st.elems[i].el, &kb); mine {
+				vals[i-st.start] = v
+			}
 		}
 	}
 }
