@@ -209,6 +209,9 @@ type Server struct {
 	config atomic.Pointer[Config]
 	// persist is the snapshot status (persist_cmds.go, Server.Persist).
 	persist atomic.Pointer[PersistStatus]
+
+	// mem is the --maxmemory accounting (maxmemory.go); any thread.
+	mem serverMem
 }
 
 // ErrWrongArgs returns Redis's arity error text for a command name as the

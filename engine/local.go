@@ -81,6 +81,10 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 		l.w.Error("NOAUTH Authentication required.")
 		l.Shards[0].RecordRejected(cmd, l.w.Buf)
 		return l.w.Buf
+	case l.Server.RejectOOM(&l.Sess, cmd):
+		l.w.Error(ErrOOM)
+		l.Shards[0].RecordRejected(cmd, l.w.Buf)
+		return l.w.Buf
 	}
 	now := l.now()
 	for _, sh := range l.Shards {

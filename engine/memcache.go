@@ -315,9 +315,11 @@ func mcRun(c *Ctx, args [][]byte) {
 	case proto.MCSet, proto.MCAdd, proto.MCReplace, proto.MCAppend, proto.MCPrepend, proto.MCCas:
 		st[MCCmdSet]++
 		reply(mcStoreCmd(c, db, kind, key, args[2], flags, exptime, cas))
+		c.Shard.NoteMemoryDB(0)
 	case proto.MCDelete:
 		if _, ok := db.mcFind(key, c.Now); ok {
 			db.Delete(key, c.Now)
+			c.Shard.NoteMemoryDB(0)
 			st[MCDeleteHits]++
 			reply(proto.MCDeleted)
 		} else {
@@ -380,6 +382,7 @@ func mcRun(c *Ctx, args [][]byte) {
 		case proto.MCMetaDebug:
 			mcMetaDebug(c, db, cmd)
 		}
+		c.Shard.NoteMemoryDB(0)
 	}
 }
 
@@ -447,6 +450,14 @@ func mcValue(dst []byte, it *mcItem) []byte { return it.Val.AppendString(dst) }
 func mcStoreCmd(c *Ctx, db *DB, kind proto.MCKind, key, data []byte, flags uint32, exptime int64, cas uint64) string {
 	st := &c.Shard.MC.Stats
 	it, found := db.mcFind(key, c.Now)
+	if !c.Shard.admitWrite(c.Now) {
+		// memcached fails the item's allocation before looking at the
+		// key, and a failed set unlinks the old value (no stale data).
+		if found && kind == proto.MCSet {
+			db.mcRemove(&it)
+		}
+		return MCErrOOM
+	}
 	switch kind {
 	case proto.MCAdd:
 		if found {
@@ -688,6 +699,13 @@ func mcMetaSet(c *Ctx, db *DB, cmd *proto.MCCommand) {
 	w := c.W
 	st[MCCmdSet]++
 	it, found := db.mcFind(cmd.Key, c.Now)
+	if !c.Shard.admitWrite(c.Now) {
+		if found { // memcached unlinks the old item whatever the mode
+			db.mcRemove(&it)
+		}
+		w.Buf = append(w.Buf, MCErrOOM...)
+		return
+	}
 	mode := m.Mode
 	if mode == 0 {
 		mode = 'S'

@@ -310,10 +310,12 @@ func (s *Session) MultiQueue(w *proto.Writer, cmd *Command, args [][]byte, errMs
 	return true
 }
 
-// RejectExec turns the dispatcher's rejection of an EXEC (arity, NOAUTH)
-// into Redis's reply: the transaction is discarded and the error becomes
-// "EXECABORT Transaction discarded because of: <error without its code>".
-// For any other command it returns errMsg unchanged.
+// RejectExec turns the dispatcher's rejection of an EXEC (arity, NOAUTH,
+// OOM) into Redis's reply: the transaction is discarded and the error
+// becomes "EXECABORT Transaction discarded because of: <error>", with a
+// leading "ERR " dropped (Redis's formatted rejections have no code; its
+// shared error objects, NOAUTH and OOM, keep theirs). For any other
+// command it returns errMsg unchanged.
 func (s *Session) RejectExec(cmd *Command, errMsg string) string {
 	if cmd == nil || cmd.Name != "exec" || errMsg == "" {
 		return errMsg
@@ -321,17 +323,8 @@ func (s *Session) RejectExec(cmd *Command, errMsg string) string {
 	s.ResetMulti()
 	s.Unwatch()
 	msg := errMsg
-	if i := indexByte(msg, ' '); i > 0 {
-		msg = msg[i+1:]
+	if len(msg) > 4 && msg[:4] == "ERR " {
+		msg = msg[4:]
 	}
 	return "EXECABORT Transaction discarded because of: " + msg
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }

@@ -46,6 +46,8 @@ type Shard struct {
 
 	expireDB int // the database the next Tick's expiry sweep starts with
 	evictDB  int // the database Evict takes its next key from
+
+	mem shardMem // --maxmemory accounting (maxmemory.go)
 }
 
 // ShardConfig configures a new shard.
@@ -68,6 +70,7 @@ func NewShard(cfg ShardConfig) *Shard {
 		s.DBs[i] = NewDB(DBConfig{Arena: s.Arena, Objects: s.Objects, Node: cfg.Node})
 		s.DBs[i].shardStats = &s.Stats
 	}
+	s.publishMemory()
 	return s
 }
 
@@ -99,6 +102,7 @@ func (s *Shard) Tick(nowMs int64) {
 			db.ActiveExpire(nowMs, db.ExpireBudget(effort))
 		}
 	}
+	s.publishMemory()
 }
 
 // UsedBytes is the memory the shard's databases account for (INFO memory,
@@ -152,4 +156,7 @@ func (s *Shard) Evict(bytes int64, nowMs int64) int64 {
 
 // Close releases the shard's off-heap memory. The shard and every view
 // into it must not be used afterwards.
-func (s *Shard) Close() { s.Arena.Release() }
+func (s *Shard) Close() {
+	s.unpublishMemory()
+	s.Arena.Release()
+}

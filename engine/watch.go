@@ -97,10 +97,19 @@ func (s *Shard) TouchAll(db int) {
 }
 
 // AfterWrite is called by the dispatcher after cmd ran on this shard with
-// args in database db: a write touches its keys' watchers and serves
-// clients blocked on them.
+// args in database db: a write publishes the shard's memory change
+// (NoteMemoryDB), touches its keys' watchers and serves clients blocked on
+// them.
 func (s *Shard) AfterWrite(cmd *Command, args [][]byte, db int) {
-	if cmd.Flags&FlagWrite == 0 || len(s.watches) == 0 && len(s.blocked) == 0 {
+	if cmd.Flags&FlagWrite == 0 {
+		return
+	}
+	if cmd.Flags&FlagGlobal != 0 || cmd.Name == "move" || cmd.Name == "copy" {
+		s.NoteMemory() // may write to another database
+	} else {
+		s.NoteMemoryDB(db)
+	}
+	if len(s.watches) == 0 && len(s.blocked) == 0 {
 		return
 	}
 	if cmd.Flags&FlagGlobal != 0 || cmd.FirstKey <= 0 && cmd.Flags&FlagMovableKeys == 0 {
@@ -123,6 +132,7 @@ func (s *Shard) keyWritten(db int, h uint64) {
 // shard: it touches the tx's exclusive keys here (every key for a global
 // write tx) and serves clients blocked on them.
 func (s *Shard) AfterTxPhase(t *Tx) {
+	s.NoteMemory()
 	if len(s.watches) == 0 && len(s.blocked) == 0 || t.SelfTouch {
 		return
 	}

@@ -433,6 +433,9 @@ func (s *shard) process(c *conn) {
 				}
 			}
 		}
+		if errMsg == "" && cmd != nil && s.eng.Server.RejectOOM(&c.sess, cmd) {
+			errMsg, target = engine.ErrOOM, -1 // maxmemory.go
+		}
 		if errMsg != "" && cmd != nil {
 			errMsg = c.sess.RejectExec(cmd, errMsg)
 		}
@@ -441,7 +444,11 @@ func (s *shard) process(c *conn) {
 				break // the queue's replies follow the run's
 			}
 			s.w.Buf = c.out
+			before := len(s.w.Buf)
 			queued := c.sess.MultiQueue(&s.w, cmd, args, errMsg)
+			if errMsg != "" {
+				s.eng.RecordRejected(cmd, s.w.Buf[before:])
+			}
 			c.out = s.w.Buf
 			s.w.Buf = nil
 			if queued {

@@ -59,6 +59,12 @@ type Config struct {
 	// processes: a pinned thread cannot move off a busy CPU and waits for
 	// the scheduler's tick, an unpinned one is woken wherever a CPU is free.
 	NoPin bool
+	// MaxMemory is --maxmemory in bytes (0 = no limit): CONFIG's
+	// maxmemory at start (engine/maxmemory.go).
+	MaxMemory int64
+	// CacheMode is --cache_mode: over maxmemory, writes evict keys instead
+	// of failing (engine/evict.go).
+	CacheMode bool
 	// MemcachedPort, when > 0, opens a memcached listener on every shard
 	// (same bind addresses) sharing the keyspace's database 0 (memcache.go).
 	MemcachedPort int

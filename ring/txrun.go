@@ -281,6 +281,10 @@ func (s *Server) startupConfig() {
 		{"proto-max-bulk-len", strconv.FormatInt(s.cfg.MaxBulkLen, 10)},
 		{"client-query-buffer-limit", strconv.FormatInt(s.cfg.QueryBufferLimit, 10)},
 	}
+	if s.cfg.MaxMemory > 0 {
+		pairs = append(pairs, [2]string{"maxmemory", strconv.FormatInt(s.cfg.MaxMemory, 10)})
+	}
+	s.eng.SetCacheMode(s.cfg.CacheMode)
 	for _, p := range pairs {
 		if err := c.SetStartup(p[0], p[1]); err != nil {
 			s.log.Warn("start-up flag not reflected in CONFIG", "param", p[0], "value", p[1], "err", err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/darnerdb/darner/engine"
 	"github.com/darnerdb/darner/ring"
 )
 
@@ -63,6 +64,8 @@ func newApp() *cli.App {
 			&cli.IntFlag{Name: "hz", Value: 10, Usage: "background tick frequency per shard (active expiry), 1..500", EnvVars: envOf("hz")},
 			&cli.Int64Flag{Name: "proto_max_bulk_len", Value: 512 << 20, Usage: "largest bulk string a client may send, in bytes", EnvVars: envOf("proto_max_bulk_len")},
 			&cli.Int64Flag{Name: "client_query_buffer_limit", Value: 1 << 30, Usage: "largest unparsed input one client may accumulate, in bytes; beyond it the client is closed", EnvVars: envOf("client_query_buffer_limit")},
+			&cli.StringFlag{Name: "maxmemory", Value: "0", Usage: "memory limit for the keyspace, with Redis's units (512mb, 1gb); over it, writes fail with -OOM (or evict keys with --cache_mode); 0 = no limit. CONFIG SET maxmemory changes it at runtime", EnvVars: envOf("maxmemory")},
+			&cli.BoolFlag{Name: "cache_mode", Usage: "over --maxmemory, evict keys (2Q-style, inside the dashtable) instead of refusing writes; memcached stores evict too", EnvVars: envOf("cache_mode")},
 			&cli.IntFlag{Name: "memcached_port", Value: 0, Usage: "memcached protocol port (text and meta protocol, sharing database 0 with the Redis API); 0 = off", EnvVars: envOf("memcached_port")},
 			&cli.StringFlag{Name: "memcached_max_item_size", Value: "1m", Usage: "largest memcached item (memcached's -I): bytes, or with a k/m suffix (512k, 1m); 1024 bytes to 1 GB", EnvVars: envOf("memcached_max_item_size")},
 			&cli.IntFlag{Name: "admin_port", Value: 0, Usage: "HTTP port for /metrics (Prometheus) and /healthz, on the --bind addresses; 0 = off (both are also served on the main port)", EnvVars: envOf("admin_port")},
@@ -87,6 +90,10 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("--memcached_max_item_size: %w", err)
 	}
+	maxMemory, ok := engine.ParseMemory(strings.TrimSpace(c.String("maxmemory")))
+	if !ok {
+		return fmt.Errorf("--maxmemory: %q is not a byte count (e.g. 1073741824, 512mb, 1gb)", c.String("maxmemory"))
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg := ring.Config{
 		Port:             c.Int("port"),
@@ -102,6 +109,9 @@ func run(c *cli.Context) error {
 		QueryBufferLimit: c.Int64("client_query_buffer_limit"),
 		Logger:           log,
 		Version:          version,
+
+		MaxMemory: maxMemory,
+		CacheMode: c.Bool("cache_mode"),
 
 		MemcachedPort:        c.Int("memcached_port"),
 		MemcachedMaxItemSize: itemSize,
