@@ -112,6 +112,9 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 	start := l.Shards[target].BeginCommand(cmd)
 	l.run(target, now, withSess, func(c *Ctx) { cmd.Run(c, args) })
 	l.Shards[target].EndCommand(cmd, start, l.w.Buf, args...)
+	if cmd.Flags&FlagWrite != 0 {
+		l.Shards[target].NoteMemory() // as AfterWrite does (maxmemory.go)
+	}
 	return l.w.Buf
 }
 

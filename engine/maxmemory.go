@@ -56,7 +56,8 @@ type shardMem struct {
 	pub  int64   // UsedBytes as last added to serverMem.used
 	cur  int64   // the sum of seen: the shard's UsedBytes as last noted
 	seen []int64 // each DB's UsedBytes as last noted
-	step int64   // publication step, refreshed by publishMemory
+	// exact makes publishStep publish any change (publishMemory).
+	exact bool
 }
 
 // publishStepMax caps the change a shard keeps unpublished.
@@ -141,17 +142,27 @@ func (s *Shard) NoteMemory() {
 
 func (s *Shard) publishStep() {
 	m := &s.mem
-	if p := m.cur - m.pub; p >= m.step || -p >= m.step {
-		if p != 0 {
-			m.pub += p
-			s.Server.mem.used.Add(p)
+	p := m.cur - m.pub
+	if p == 0 {
+		return
+	}
+	if !m.exact {
+		// The step follows CONFIG SET maxmemory at once: a few loads of
+		// read-mostly memory, only for writes that changed the size.
+		step := int64(publishStepMax)
+		if lim := s.Server.Config().MaxMemory(); lim > 0 {
+			step = min(step, lim/int64(64*max(s.Server.NumShards, 1)))
+		}
+		if p < step && -p < step {
+			return
 		}
 	}
+	m.pub += p
+	s.Server.mem.used.Add(p)
 }
 
 // publishMemory recounts every database and publishes the shard's exact
-// UsedBytes (every Tick, and at start-up); it refreshes the step from
-// maxmemory.
+// UsedBytes (every Tick, and at start-up).
 func (s *Shard) publishMemory() {
 	if s.Server == nil {
 		return
@@ -161,14 +172,9 @@ func (s *Shard) publishMemory() {
 		m.seen = make([]int64, len(s.DBs))
 		m.cur = 0
 	}
-	m.step = publishStepMax
-	if lim := s.Server.Config().MaxMemory(); lim > 0 {
-		m.step = min(m.step, lim/int64(64*max(s.Server.NumShards, 1)))
-	}
-	step := m.step
-	m.step = 0 // publish whatever changed
+	m.exact = true
 	s.NoteMemory()
-	m.step = step
+	m.exact = false
 }
 
 // unpublishMemory takes the shard's share out of the sum (Close).
