@@ -154,6 +154,7 @@ func cmdShutdown(c *Ctx, args [][]byte) {
 		return
 	}
 	p := c.Server.Persist()
+	p.ShutdownSave.Store(int32(save))
 	if p.RequestShutdown == nil || !p.RequestShutdown(save) {
 		c.W.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return

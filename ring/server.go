@@ -74,6 +74,24 @@ type Config struct {
 	Version string
 	// Logger receives start-up and error logs (default slog.Default()).
 	Logger *slog.Logger
+
+	// Persistence hooks (persist/ is wired by the binary; ring does not
+	// import it).
+	//
+	// Params are CONFIG name/value pairs set at start-up (dir, dbfilename,
+	// save), so CONFIG GET reports them.
+	Params []string
+	// LoadShard, when set, runs on each shard's thread after the shard is
+	// created and before it accepts connections (loading a snapshot); an
+	// error fails Start.
+	LoadShard func(sh *engine.Shard) error
+	// OnStopped, when set, runs in Shutdown after every shard loop has
+	// ended, with the engine shards (then owned by the caller; save on
+	// shutdown). Its error is Shutdown's.
+	OnStopped func(srv *engine.Server, shards []*engine.Shard) error
+	// RequestShutdown, when set, is what the SHUTDOWN command calls to
+	// stop the process (engine.PersistStatus.RequestShutdown).
+	RequestShutdown func(save int) bool
 }
 
 // Server runs the shards. Its methods may be called from any goroutine;
@@ -105,6 +123,7 @@ type Server struct {
 
 	flagsOnce sync.Once
 	started   bool
+	serving   bool // every shard started (OnStopped runs only then)
 	wg        sync.WaitGroup
 	stopOnce  sync.Once
 	stopErr   error
@@ -212,6 +231,13 @@ func NewServer(cfg Config) (*Server, error) {
 		RingStats:   s.ringStats,
 	}
 	s.startupConfig()
+	if len(cfg.Params) > 0 {
+		if err := s.eng.Config().SetStartup(cfg.Params...); err != nil {
+			s.closeFDs()
+			return nil, err
+		}
+	}
+	s.eng.Persist().RequestShutdown = cfg.RequestShutdown
 	s.eng.Deliver = func(b *engine.Blocker) {
 		sh := s.shards[b.Coord]
 		sh.inbox.push(txMsg{kind: msgUnblock, blk: b})
@@ -371,6 +397,7 @@ func (s *Server) Start() error {
 		_ = s.Shutdown(ctx)
 		return first
 	}
+	s.serving = true
 	s.log.Info("shards started", "shards", len(s.shards), "backend", s.backend, "port", s.port)
 	return nil
 }
@@ -401,8 +428,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		finished := make(chan struct{})
 		go func() { s.wg.Wait(); close(finished) }()
+		stopped := func() {
+			if s.cfg.OnStopped != nil && s.serving {
+				shards := make([]*engine.Shard, len(s.shards))
+				for i, sh := range s.shards {
+					shards[i] = sh.eng
+				}
+				if err := s.cfg.OnStopped(s.eng, shards); err != nil && s.stopErr == nil {
+					s.stopErr = err
+				}
+			}
+		}
 		select {
 		case <-finished:
+			stopped()
 		case <-ctx.Done():
 			s.stopErr = ctx.Err()
 			s.force.Store(true)
@@ -411,6 +450,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 			select {
 			case <-finished:
+				stopped()
 			case <-time.After(30 * time.Second):
 				// A shard is stuck (a failed peer holds its hops): give
 				// up on it rather than hang the caller.

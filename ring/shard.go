@@ -245,6 +245,12 @@ func (s *shard) run(ready chan<- error) {
 	s.eng.Stats.ResetEpoch = &s.srv.eng.Counters.ResetEpoch
 	s.ctx.Server = s.srv.eng
 	s.locks = engine.NewLockTable()
+	if f := s.srv.cfg.LoadShard; f != nil {
+		if err := f(s.eng); err != nil {
+			ready <- fmt.Errorf("shard %d: loading the snapshot: %w", s.id, err)
+			return
+		}
+	}
 	s.p.armWake(s.efd, token(opWake, 0, 0))
 	for i, lfd := range s.listeners {
 		s.p.acceptMulti(lfd, token(opAccept, uint32(i), 0))
@@ -336,6 +342,9 @@ func (s *shard) loop() error {
 			if nextTick <= now {
 				nextTick = now + tickNs
 			}
+		}
+		if s.eng.Background() {
+			more = true // a snapshot's next slice: do not sleep
 		}
 		if s.stopRequested() && s.shutdownStep() {
 			return nil

@@ -44,7 +44,7 @@ func envOf(flag string) []string {
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:    "darner",
 		Usage:   "a thread-per-core in-memory data store that speaks the Redis protocol",
 		Version: version,
@@ -75,6 +75,8 @@ func newApp() *cli.App {
 		},
 		Action: run,
 	}
+	app.Flags = append(app.Flags, persistFlags()...)
+	return app
 }
 
 func run(c *cli.Context) error {
@@ -120,6 +122,10 @@ func run(c *cli.Context) error {
 	// arrives right after start-up still shuts down cleanly.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	loaded, err := persistSetup(c, &cfg, sig, log)
+	if err != nil {
+		return err
+	}
 	srv, err := ring.NewServer(cfg)
 	if err != nil {
 		return err
@@ -127,6 +133,10 @@ func run(c *cli.Context) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
+	loaded()
+	cronCtx, stopCron := context.WithCancel(context.Background())
+	defer stopCron()
+	go savePoints(cronCtx, srv, log)
 	var admin *adminServer
 	if p := c.Int("admin_port"); p > 0 {
 		if admin, err = startAdmin(srv, cfg.Bind, p, log); err != nil {
@@ -139,6 +149,7 @@ func run(c *cli.Context) error {
 	log.Info("darner ready", "version", version, "port", srv.Port(), "memcached_port", srv.MemcachedPort(), "backend", srv.Backend(), "pid", os.Getpid())
 
 	s := <-sig
+	stopCron()
 	log.Info("shutting down", "signal", s.String())
 	admin.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
