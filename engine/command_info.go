@@ -340,7 +340,13 @@ func writeCommandInfo(c *Ctx, cmd *Command) {
 	for i := range specs {
 		writeKeySpec(c, &specs[i])
 	}
-	c.W.SetLen(len(cmd.Subcommands))
+	// Redis 7 writes an empty set for a leaf but an array of a
+	// container's subcommands (the shapes differ in RESP3).
+	if len(cmd.Subcommands) == 0 {
+		c.W.SetLen(0)
+		return
+	}
+	c.W.ArrayLen(len(cmd.Subcommands))
 	for _, s := range cmd.Subcommands {
 		writeCommandInfo(c, s)
 	}

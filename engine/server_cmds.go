@@ -375,6 +375,9 @@ func (s *Shard) recordSlow(cmd *Command, ns int64, args [][]byte) {
 		return
 	}
 	cfg := s.Server.Config()
+	if lt := cfg.LatencyMonitorThreshold(); lt > 0 && ns/1e6 >= lt {
+		s.recordLatency(latencyEventOf(cmd), s.Clock/1000, ns/1e6)
+	}
 	thr := cfg.SlowlogLogSlowerThan()
 	us := ns / 1000
 	if thr < 0 || us < thr || skipSlowlog(cmd) {

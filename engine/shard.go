@@ -34,6 +34,9 @@ type Shard struct {
 
 	// slowlog is the shard's slow log (server_cmds.go); shard thread only.
 	slowlog slowlog
+	// latency is the shard's latency monitor (latency.go); shard thread
+	// only, nil until the first sample.
+	latency latencyMonitor
 
 	// ClientInfos and KillClients are set by the runtime: they list (appending
 	// to dst) or close (returning how many) this shard's connections that
