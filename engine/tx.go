@@ -90,6 +90,17 @@ func NewTx(srv *Server, numShards, db int, now int64, resp3 bool) *Tx {
 	return &Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3}
 }
 
+// Reuse readies t for another tx as NewTx would, keeping the memory of
+// its key, shard, phase and reply lists (the runtime pools its Txs).
+// Nothing may use t's previous plan any more: its phases and reply
+// writers are dropped.
+func (t *Tx) Reuse(srv *Server, numShards, db int, now int64, resp3 bool) {
+	clear(t.phases)
+	clear(t.replies)
+	*t = Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3,
+		keys: t.keys[:0], shards: t.shards[:0], phases: t.phases[:0], replies: t.replies[:0]}
+}
+
 // NumShards is the number of shards of the server.
 func (t *Tx) NumShards() int { return t.numShards }
 

@@ -21,9 +21,15 @@ package engine
 // per-key FIFO order holds for everyone.
 //
 // A LockTable belongs to its shard's thread; nothing in it is shared.
+//
+// An entry released while not at the head of the queue stays in its slot
+// until the entries before it finish. Its owner may reuse it meanwhile
+// (the runtime pools its transactions): a slot remembers the entry's
+// generation (bumped by every Add), and a slot whose generation is not
+// the entry's current one counts as finished.
 type LockTable struct {
 	locks map[uint64]keyLock
-	queue []*TxEntry // queue[head:] are live or finished-but-not-popped
+	queue []qslot // queue[head:] are live or finished-but-not-popped
 	head  int
 	// globals counts queued entries that lock the whole shard.
 	globals int
@@ -33,9 +39,20 @@ type keyLock struct {
 	shared, excl int32
 }
 
+// qslot is a queue position: an entry as of one Add (gen).
+type qslot struct {
+	e   *TxEntry
+	gen uint32
+}
+
+// finished reports whether the slot's entry was released (or reused).
+func (q qslot) finished() bool { return q.e.gen != q.gen || q.e.done }
+
 // TxEntry is one transaction's (or parked command's) place in a shard's
 // LockTable. The runtime owns it; the table only reads Keys and Global
-// and sets the state fields.
+// and sets the state fields. Once released, an entry may be added again
+// (to reuse it, reset Keys, Global and Payload, never the whole struct:
+// its generation tells its old queue slot from its new one).
 type TxEntry struct {
 	Keys   []TxKey // the keys on this shard (Shard fields are ignored)
 	Global bool
@@ -45,6 +62,7 @@ type TxEntry struct {
 	blocked bool
 	queued  bool
 	done    bool
+	gen     uint32
 }
 
 // NewLockTable returns an empty table.
@@ -89,13 +107,19 @@ func (lt *LockTable) Add(e *TxEntry) bool {
 		lt.globals++
 	}
 	e.blocked, e.queued, e.done = blocked, true, false
-	lt.queue = append(lt.queue, e)
+	e.gen++
+	lt.queue = append(lt.queue, qslot{e, e.gen})
 	return !blocked
 }
 
 // Runnable reports whether e (queued) may run now.
 func (lt *LockTable) Runnable(e *TxEntry) bool {
-	return !e.blocked || (lt.head < len(lt.queue) && lt.queue[lt.head] == e)
+	return !e.blocked || lt.atHead(e)
+}
+
+// atHead reports whether e's current slot is the head of the queue.
+func (lt *LockTable) atHead(e *TxEntry) bool {
+	return lt.head < len(lt.queue) && lt.queue[lt.head] == qslot{e, e.gen}
 }
 
 // Release drops e's locks and its place in the queue. It returns the entry
@@ -121,11 +145,13 @@ func (lt *LockTable) Release(e *TxEntry) *TxEntry {
 	if e.Global {
 		lt.globals--
 	}
+	wasHead := lt.atHead(e)
 	e.done = true
-	wasHead := lt.queue[lt.head] == e
-	for lt.head < len(lt.queue) && lt.queue[lt.head].done {
-		lt.queue[lt.head].queued = false
-		lt.queue[lt.head] = nil
+	for lt.head < len(lt.queue) && lt.queue[lt.head].finished() {
+		if q := lt.queue[lt.head]; q.e.gen == q.gen {
+			q.e.queued = false
+		}
+		lt.queue[lt.head] = qslot{}
 		lt.head++
 	}
 	if lt.head == len(lt.queue) {
@@ -139,7 +165,7 @@ func (lt *LockTable) Release(e *TxEntry) *TxEntry {
 		lt.queue = lt.queue[:n]
 		lt.head = 0
 	}
-	if next := lt.queue[lt.head]; wasHead && next.blocked {
+	if next := lt.queue[lt.head].e; wasHead && next.blocked {
 		return next
 	}
 	return nil

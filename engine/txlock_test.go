@@ -121,3 +121,35 @@ func TestLockTableRandom(t *testing.T) {
 		t.Fatal("table not empty")
 	}
 }
+
+// TestLockTableReuse: an entry released before the head of the queue
+// may be added again (the runtime pools them) while its old slot is still
+// queued; the old slot counts as finished and the new one queues anew.
+func TestLockTableReuse(t *testing.T) {
+	lt := NewLockTable()
+	k1 := TxKey{Hash: 1, Exclusive: true}
+	k2 := TxKey{Hash: 2, Exclusive: true}
+	e1, e2 := entry(false, k1), entry(false, k2)
+	if !lt.Add(e1) || !lt.Add(e2) {
+		t.Fatal("disjoint entries should be free")
+	}
+	if next := lt.Release(e2); next != nil {
+		t.Fatalf("release of a free entry returned %v", next)
+	}
+	e2.Keys = []TxKey{k1}
+	if lt.Add(e2) {
+		t.Fatal("reused entry on k1 should be blocked behind e1")
+	}
+	if lt.Runnable(e2) || lt.Len() != 3 {
+		t.Fatalf("runnable %v, len %d", lt.Runnable(e2), lt.Len())
+	}
+	if next := lt.Release(e1); next != e2 {
+		t.Fatalf("release of e1 returned %v, want the reused e2", next)
+	}
+	if !lt.Runnable(e2) || lt.Len() != 1 {
+		t.Fatalf("runnable %v, len %d", lt.Runnable(e2), lt.Len())
+	}
+	if next := lt.Release(e2); next != nil || !lt.Empty() {
+		t.Fatalf("release of e2: %v, empty %v", next, lt.Empty())
+	}
+}

@@ -9,3 +9,14 @@ func ShardAccepts(s *Server) []uint64 {
 	}
 	return out
 }
+
+// TxMsgCounts returns how many tx messages the shards' inboxes received,
+// summed over the shards.
+func TxMsgCounts(s *Server) (msgs uint64) {
+	for _, sh := range s.shards {
+		sh.inbox.mu.Lock()
+		msgs += sh.inbox.pushes
+		sh.inbox.mu.Unlock()
+	}
+	return msgs
+}

@@ -65,7 +65,8 @@ type shard struct {
 	inbox  inbox
 	msgBuf []txMsg
 	locks  *engine.LockTable
-	txsOut int // txs this shard coordinates that have not finished
+	txsOut int     // txs this shard coordinates that have not finished
+	txs    txLocal // the tx runtime's own state (tx.go)
 	// blockedList: this shard's clients blocked in a blocking command
 	// (blocking.go), for their timeouts.
 	blockedList []*engine.Blocker

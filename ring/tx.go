@@ -53,6 +53,13 @@ type txMsg struct {
 	fn      func(*engine.Ctx)
 	release bool
 	blk     *engine.Blocker
+	// quick: a schedule that carries the tx's only phase (fn, release):
+	// the shard runs it as soon as the tx is runnable there and acks with
+	// msgDone (one hop instead of schedule, ack, exec, ack).
+	quick bool
+	// added: syncInbox already added the schedule's entry to the
+	// LockTable.
+	added bool
 }
 
 // inbox is a shard's multi-producer message queue.
@@ -60,13 +67,27 @@ type inbox struct {
 	mu   sync.Mutex
 	msgs []txMsg
 	n    atomic.Int32 // len(msgs), readable without the lock
+	// pushes counts the messages pushed (under mu; benchmarks read it).
+	pushes uint64
+
+	// The owning shard's thread only: msgs[:synced] have had their
+	// schedules added to the LockTable (syncInbox; it changes them under
+	// mu); draining is set while drainInbox handles taken messages.
+	synced   int
+	draining bool
 }
 
 func (q *inbox) push(m txMsg) {
 	q.mu.Lock()
-	q.msgs = append(q.msgs, m)
-	q.n.Store(int32(len(q.msgs)))
+	q.pushLocked(m)
 	q.mu.Unlock()
+}
+
+// pushLocked appends m; q.mu is held.
+func (q *inbox) pushLocked(m txMsg) {
+	q.msgs = append(q.msgs, m)
+	q.pushes++
+	q.n.Store(int32(len(q.msgs)))
 }
 
 // take swaps the queued messages into buf (returned) and leaves buf's old
@@ -76,6 +97,7 @@ func (q *inbox) take(buf []txMsg) []txMsg {
 	out := q.msgs
 	q.msgs = buf[:0]
 	q.n.Store(0)
+	q.synced = 0
 	q.mu.Unlock()
 	return out
 }
@@ -104,20 +126,80 @@ type txn struct {
 	waiting   int
 	lastPhase []int // per shard: last phase that runs there (-1: none)
 	entries   []engine.TxEntry
-	pend      []*txMsg // pend[s]: an exec parked on shard s
+	pend      []txMsg // pend[s]: an exec parked on shard s (tx nil: none)
+
+	// argBuf and argv back args (copyArgs); the pool keeps them.
+	argBuf []byte
+	argv   [][]byte
 }
 
 // waitFor makes connection c the tx's waiting party (its Blocker, if it
 // blocks, points there too).
 func (x *txn) waitFor(c *conn) { x.t.ConnSlot, x.t.ConnGen = c.slot, c.gen }
 
-// newTxn prepares a tx coordinated by s.
+// txLocal is a shard's own tx runtime state (its thread only).
+type txLocal struct {
+	// free holds finished txns for reuse: a steady stream of txs
+	// allocates nothing here.
+	free []*txn
+}
+
+// newTxn prepares a tx coordinated by s, from the shard's pool.
 func (s *shard) newTxn(db int, resp3 bool) *txn {
 	n := len(s.srv.shards)
-	x := &txn{coord: s.id}
-	x.t = engine.NewTx(s.srv.eng, n, db, s.nowMs, resp3)
+	var x *txn
+	if f := s.txs.free; len(f) > 0 {
+		x = f[len(f)-1]
+		f[len(f)-1] = nil
+		s.txs.free = f[:len(f)-1]
+		x.t.Reuse(s.srv.eng, n, db, s.nowMs, resp3)
+	} else {
+		x = &txn{coord: s.id, t: engine.NewTx(s.srv.eng, n, db, s.nowMs, resp3),
+			lastPhase: make([]int, n), entries: make([]engine.TxEntry, n), pend: make([]txMsg, n)}
+	}
 	x.t.Coordinator = s.eng
 	return x
+}
+
+// putTxn returns a finished tx to the pool. Every shard has acked its
+// last message by now and no longer touches it (a LockTable slot it
+// left behind is told apart by the entries' generation), and nothing
+// else refers to it: a tx that ended blocked is not put back (its
+// Blocker keeps its arguments).
+func (s *shard) putTxn(x *txn) {
+	if len(s.txs.free) >= maxFreeTxns || x.t.BlockedOn() != nil {
+		return
+	}
+	x.id, x.locked, x.sched = 0, false, false
+	x.done, x.cmd, x.start, x.args = nil, nil, 0, nil
+	x.phase, x.waiting = 0, 0
+	for i := range x.entries {
+		e := &x.entries[i]
+		e.Keys, e.Global, e.Payload = e.Keys[:0], false, nil
+	}
+	s.txs.free = append(s.txs.free, x)
+}
+
+// maxFreeTxns bounds a shard's pool of txns.
+const maxFreeTxns = 256
+
+// copyArgs copies args into x's own argument buffers (kept by the pool).
+func (x *txn) copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	if cap(x.argBuf) < n {
+		x.argBuf = make([]byte, 0, n)
+	}
+	buf := x.argBuf[:0]
+	out := x.argv[:0]
+	for _, a := range args {
+		buf = append(buf, a...)
+		out = append(out, buf[len(buf)-len(a):len(buf):len(buf)])
+	}
+	x.argBuf, x.argv = buf, out
+	return out
 }
 
 // startTx plans cmd for connection c (or an external request when c is
@@ -130,7 +212,7 @@ func (s *shard) startTx(c *conn, cmd *engine.Command, args [][]byte) bool {
 	}
 	x.cmd, x.start = cmd, s.eng.BeginCommand(cmd)
 	x.waitFor(c)
-	x.args = engine.CopyArgs(args)
+	x.args = x.copyArgs(args)
 	x.t.Plan(cmd, x.args)
 	return s.launch(x, c)
 }
@@ -155,8 +237,6 @@ func (s *shard) launch(x *txn, c *conn) bool {
 		c.waiting++
 	}
 	s.txsOut++
-	n := len(s.srv.shards)
-	x.lastPhase = make([]int, n)
 	for i := range x.lastPhase {
 		x.lastPhase[i] = -1
 	}
@@ -174,8 +254,6 @@ func (s *shard) launch(x *txn, c *conn) bool {
 		s.txPhase(x)
 		return false
 	}
-	x.entries = make([]engine.TxEntry, n)
-	x.pend = make([]*txMsg, n)
 	for _, k := range t.Keys() {
 		e := &x.entries[k.Shard]
 		e.Keys = append(e.Keys, k)
@@ -186,18 +264,101 @@ func (s *shard) launch(x *txn, c *conn) bool {
 		x.entries[sh].Payload = x
 	}
 	x.waiting = len(shards)
+	m := txMsg{kind: msgSchedule, tx: x, from: s.id}
+	if ph := t.Phases(); len(ph) == 1 && (ph[0].Shard < 0 || len(shards) == 1) {
+		// One phase on every involved shard: schedule and run in one hop.
+		m.quick, m.fn, m.release = true, ph[0].Fn, true
+		x.sched = true
+	}
 	srv := s.srv
 	srv.schedMu.Lock()
 	srv.txSeq++
 	x.id = srv.txSeq
+	// here: this shard queues the tx itself, right after the unlock,
+	// without a message to its own inbox. That keeps the global order
+	// only if every schedule with a smaller id is already in our
+	// LockTable: none is waiting in the inbox, and we are
+	// not in the middle of draining them.
+	here := false
+	if x.entries[s.id].Payload != nil && !s.inbox.draining && s.inbox.n.Load() == 0 {
+		here = true
+	}
+	// Every target inbox is locked before any message is appended and
+	// unlocked only after the last one: no shard can take (and, quick,
+	// run) its part before every other shard's schedule is in that
+	// shard's inbox, where its next keyed command finds it (syncInbox).
 	for _, sh := range shards {
-		srv.shards[sh].inbox.push(txMsg{kind: msgSchedule, tx: x, from: s.id})
+		if sh != s.id || !here {
+			srv.shards[sh].inbox.mu.Lock()
+		}
+	}
+	for _, sh := range shards {
+		if sh != s.id || !here {
+			srv.shards[sh].inbox.pushLocked(m)
+		}
+	}
+	for _, sh := range shards {
+		if sh != s.id || !here {
+			srv.shards[sh].inbox.mu.Unlock()
+		}
 	}
 	srv.schedMu.Unlock()
 	for _, sh := range shards {
-		s.wakeShard(sh)
+		s.wakeLater(sh)
 	}
-	return false
+	if !here {
+		return false
+	}
+	m.added = false
+	if !s.scheduleHere(&m, true) || x.waiting > 0 {
+		return false
+	}
+	// Every part ran here and then: the tx is over already.
+	s.txsOut--
+	if c != nil {
+		c.waiting--
+	}
+	if s.txFinish(x, c) {
+		c.waiting++ // blocked: the connection waits for unblocked
+		return false
+	}
+	return true
+}
+
+// scheduleHere queues the tx of schedule message m in this shard's
+// LockTable (unless syncInbox did) and acks it; a quick tx runs at once
+// when it is runnable here, else when it becomes so (wakeNext). inline:
+// the coordinator itself calls it from launch, so the ack is counted
+// directly; it reports whether the quick phase ran.
+func (s *shard) scheduleHere(m *txMsg, inline bool) bool {
+	x := m.tx
+	e := &x.entries[s.id]
+	if !m.added {
+		s.locks.Add(e)
+	}
+	if !m.quick {
+		if inline {
+			x.waiting--
+			if x.waiting == 0 {
+				s.txAdvance(x)
+			}
+			return false
+		}
+		s.post(x.coord, txMsg{kind: msgScheduled, tx: x, from: s.id})
+		return false
+	}
+	if !s.locks.Runnable(e) {
+		x.pend[s.id] = *m
+		return false
+	}
+	s.runPhaseFn(x.t, m.fn)
+	s.txRelease(x)
+	if inline {
+		x.waiting--
+		return true
+	}
+	s.post(x.coord, txMsg{kind: msgDone, tx: x, from: s.id})
+	return true
 }
 
 // inlineOK reports whether t may run right here, now: every shard it
@@ -241,19 +402,19 @@ func (s *shard) runPhaseFn(t *engine.Tx, fn func(*engine.Ctx)) {
 	s.eng.AfterTxPhase(t)
 }
 
-// wakeShard makes sure shard sh looks at its inbox soon.
-func (s *shard) wakeShard(sh int) {
-	if sh == s.id {
-		return
-	}
-	if o := s.srv.shards[sh]; o.sleeping.Load() && o.sleeping.CompareAndSwap(true, false) {
-		o.kick()
-	}
-}
-
+// post sends m to shard sh's inbox; the shard is woken at the end of this
+// loop iteration (wakeTargets), once for everything sent to it meanwhile.
 func (s *shard) post(sh int, m txMsg) {
 	s.srv.shards[sh].inbox.push(m)
-	s.wakeShard(sh)
+	s.wakeLater(sh)
+}
+
+// wakeLater has shard sh woken by this iteration's wakeTargets (the shard
+// loop calls it after the inbox, the ready connections and the outboxes).
+func (s *shard) wakeLater(sh int) {
+	if sh != s.id {
+		s.wake[sh] = true
+	}
 }
 
 // txPhase sends the current phase's exec messages (and the releases of
@@ -284,25 +445,58 @@ func (s *shard) txPhase(x *txn) {
 	}
 }
 
+// syncInbox queues the txs of the schedules waiting in the inbox in the
+// LockTable, in inbox (= global) order, without running anything or
+// taking the messages (drainInbox handles them later). keysFree calls it
+// before every keyed command, so a command that follows (in real time) a
+// quick tx's run on another shard finds the tx's keys held here: the tx's
+// schedule was in our inbox before that run (launch), hence before the
+// command (docs/transactions.md).
+func (s *shard) syncInbox() {
+	q := &s.inbox
+	if int(q.n.Load()) == q.synced {
+		return
+	}
+	q.mu.Lock()
+	s.addSchedules(q.msgs[q.synced:])
+	q.synced = len(q.msgs)
+	q.mu.Unlock()
+}
+
+// addSchedules adds the entries of msgs' schedules not added yet.
+func (s *shard) addSchedules(msgs []txMsg) {
+	for i := range msgs {
+		if m := &msgs[i]; m.kind == msgSchedule && !m.added {
+			s.locks.Add(&m.tx.entries[s.id])
+			m.added = true
+		}
+	}
+}
+
 // drainInbox handles every message in the shard's inbox (and those that
-// handling them adds to it).
+// handling them adds to it). The schedules of a taken batch are all added
+// to the LockTable before any message of it is handled, so that a
+// syncInbox while handling them (a resumed hop's keysFree) cannot add a
+// later schedule before them.
 func (s *shard) drainInbox() {
+	s.inbox.draining = true
 	for s.inbox.n.Load() > 0 {
 		msgs := s.inbox.take(s.msgBuf)
+		s.addSchedules(msgs)
 		for i := range msgs {
 			s.handleMsg(&msgs[i])
 		}
 		clear(msgs)
 		s.msgBuf = msgs[:0]
 	}
+	s.inbox.draining = false
 }
 
 func (s *shard) handleMsg(m *txMsg) {
 	x := m.tx
 	switch m.kind {
 	case msgSchedule:
-		s.locks.Add(&x.entries[s.id])
-		s.post(x.coord, txMsg{kind: msgScheduled, tx: x, from: s.id})
+		s.scheduleHere(m, false)
 	case msgScheduled, msgDone:
 		x.waiting--
 		if x.waiting == 0 {
@@ -310,8 +504,7 @@ func (s *shard) handleMsg(m *txMsg) {
 		}
 	case msgExec:
 		if x.locked && !s.locks.Runnable(&x.entries[s.id]) {
-			cp := *m
-			x.pend[s.id] = &cp
+			x.pend[s.id] = *m
 			return
 		}
 		s.txExec(m)
@@ -344,12 +537,12 @@ func (s *shard) wakeNext(e *engine.TxEntry) {
 		switch p := e.Payload.(type) {
 		case *txn:
 			m := p.pend[s.id]
-			if m == nil {
+			if m.tx == nil {
 				return // its exec has not arrived yet; it runs on arrival
 			}
-			p.pend[s.id] = nil
+			p.pend[s.id] = txMsg{}
 			if !m.release {
-				s.txExec(m)
+				s.txExec(&m)
 				return // it holds its locks; nothing else became runnable
 			}
 			s.runPhaseFn(p.t, m.fn)
@@ -399,9 +592,17 @@ func (s *shard) txAdvance(x *txn) {
 }
 
 // txFinish writes the tx's replies to the connection (or the external
-// request) and ends it. It reports true when the tx ended blocked: the
-// connection (its caller keeps it waiting) is now in blockedList.
+// request) and ends it (x goes back to the pool). It reports true when the
+// tx ended blocked: the connection (its caller keeps it waiting) is now in
+// blockedList.
 func (s *shard) txFinish(x *txn, c *conn) bool {
+	blocked := s.txReply(x, c)
+	s.putTxn(x)
+	return blocked
+}
+
+// txReply writes the tx's replies (txFinish).
+func (s *shard) txReply(x *txn, c *conn) bool {
 	if x.done != nil {
 		var w proto.Writer
 		x.t.WriteReplies(&w)
@@ -458,6 +659,7 @@ func (s *shard) txFinish(x *txn, c *conn) bool {
 // keysFree reports whether cmd's keys are free on this shard (the fast
 // path when no tx is queued here).
 func (s *shard) keysFree(cmd *engine.Command, args [][]byte) bool {
+	s.syncInbox()
 	if s.locks.Empty() {
 		return true
 	}

@@ -1,0 +1,110 @@
+package ring_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/darnerdb/darner/engine"
+	"github.com/darnerdb/darner/ring"
+)
+
+// BenchmarkTxCrossShard measures cross-shard MSET and MGET of 10 keys (5
+// per shard) over a real socket on 2 shards, from a client connected to
+// shard 0: ns/op and allocs/op (the whole process, client included; the
+// raw client allocates nothing per op), and the tx messages per tx the
+// ring sent. depth is the number of commands pipelined
+// per round trip.
+//
+//	go test -run '^$' -bench TxCrossShard -benchtime 20000x ./ring
+func BenchmarkTxCrossShard(b *testing.B) {
+	for _, backend := range backends() {
+		for _, op := range []string{"mset", "mget"} {
+			for _, depth := range []int{1, 16} {
+				name := fmt.Sprintf("%s/%s/depth=%d", backend, op, depth)
+				b.Run(name, func(b *testing.B) {
+					benchTx(b, ring.Config{Shards: 2, ForceEpoll: backend == "epoll"}, op, depth)
+				})
+			}
+		}
+	}
+}
+
+func benchTx(b *testing.B, cfg ring.Config, op string, depth int) {
+	srv := start(b, cfg)
+	c, err := connOnShard(srv, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	var keys []string
+	for i := 0; len(keys) < 10; i++ {
+		k := fmt.Sprintf("bk:%d", i)
+		if shardCount(keys, shardOf(k)) < 5 {
+			keys = append(keys, k)
+		}
+	}
+	const val = "value-0123456789"
+	mset := []string{"MSET"}
+	mget := []string{"MGET"}
+	var mgetReply bytes.Buffer
+	fmt.Fprintf(&mgetReply, "*%d\r\n", len(keys))
+	for _, k := range keys {
+		mset = append(mset, k, val)
+		mget = append(mget, k)
+		fmt.Fprintf(&mgetReply, "$%d\r\n%s\r\n", len(val), val)
+	}
+	one, oneReply := cmd(mset...), "+OK\r\n"
+	if op == "mget" {
+		one, oneReply = cmd(mget...), mgetReply.String()
+	}
+	// Load the keys.
+	if _, err := c.Write([]byte(cmd(mset...))); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 5)); err != nil {
+		b.Fatal(err)
+	}
+	req := []byte(strings.Repeat(one, depth))
+	want := []byte(strings.Repeat(oneReply, depth))
+	buf := make([]byte, len(want))
+	round := func() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < 200; i++ {
+		round()
+	}
+	if !bytes.Equal(buf, want) {
+		b.Fatalf("reply %q, want %q", buf, want)
+	}
+	rounds := (b.N + depth - 1) / depth
+	msgs0 := ring.TxMsgCounts(srv)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < rounds; i++ {
+		round()
+	}
+	b.StopTimer()
+	msgs1 := ring.TxMsgCounts(srv)
+	txs := float64(rounds * depth)
+	b.ReportMetric(float64(msgs1-msgs0)/txs, "msgs/tx")
+}
+
+func shardOf(k string) int { return engine.ShardOf([]byte(k), 2) }
+
+func shardCount(keys []string, s int) int {
+	n := 0
+	for _, k := range keys {
+		if shardOf(k) == s {
+			n++
+		}
+	}
+	return n
+}
