@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/darnerdb/darner/engine"
@@ -86,15 +87,27 @@ func benchTx(b *testing.B, cfg ring.Config, op string, depth int) {
 	}
 	rounds := (b.N + depth - 1) / depth
 	msgs0 := ring.TxMsgCounts(srv)
+	cpu0 := cpuNs()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < rounds; i++ {
 		round()
 	}
 	b.StopTimer()
+	cpu1 := cpuNs()
 	msgs1 := ring.TxMsgCounts(srv)
 	txs := float64(rounds * depth)
 	b.ReportMetric(float64(msgs1-msgs0)/txs, "msgs/tx")
+	// CPU time of the whole process (server and client) per tx: steadier
+	// than ns/op on a shared machine.
+	b.ReportMetric(float64(cpu1-cpu0)/txs, "cpu-ns/tx")
+}
+
+// cpuNs is the process's user+system CPU time.
+func cpuNs() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 func shardOf(k string) int { return engine.ShardOf([]byte(k), 2) }
