@@ -26,9 +26,18 @@ import (
 //	reply     coordinator writes the reply writers' output to the
 //	          connection, in command order.
 //
+// A tx with one phase that runs on all its shards is scheduled and run in
+// one hop (quick): its schedule carries the phase, each shard runs it once
+// the tx is runnable there, releases it and acks with msgDone. Keyed
+// commands add waiting schedules to the LockTable first (syncInbox), so
+// none can see such a tx half done (docs/transactions.md). The
+// coordinator queues (and runs) its own part without a message when its
+// inbox is empty.
+//
 // A tx whose shards are all the coordinator and whose keys are free runs
 // inline without any of that (the fast path), and a tx that locks nothing
-// (SCAN, INFO) skips scheduling.
+// (SCAN, INFO) skips scheduling. Finished txns go back to the
+// coordinator's pool (putTxn).
 //
 // Inboxes carry tx messages between threads (shard threads and, for
 // Server.Do, other goroutines). They are multi-producer: a mutex per
