@@ -378,6 +378,7 @@ func (s *shard) inlineOK(t *engine.Tx) bool {
 			return false
 		}
 	}
+	s.syncInbox() // like keysFree: queued-but-unseen quick txs come first
 	lt := s.locks
 	if lt.Empty() {
 		return true
