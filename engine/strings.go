@@ -421,12 +421,15 @@ func txMGet(t *Tx, args [][]byte) {
 	n := t.NumShards()
 	t.Each(func(c *Ctx) {
 		db := c.Shard.DBs[c.DB]
+		buf := t.Scratch(c)
 		for i, k := range m.args[1:] {
 			if ShardOf(k, n) != c.Shard.ID {
 				continue
 			}
 			if v, ok := db.Get(k, c.Now); ok && v.Type == TypeString {
-				m.vals[i] = v.AppendString(nil)
+				start := len(*buf)
+				*buf = v.AppendString(*buf)
+				m.vals[i] = (*buf)[start:len(*buf):len(*buf)]
 				m.found[i] = true
 			}
 		}

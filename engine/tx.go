@@ -68,6 +68,8 @@ type Tx struct {
 	replies []func(w *proto.Writer)
 	// errSet marks a planning-time error reply (no phase runs).
 	errSet bool
+	// scratch[s]: bytes phases on shard s copied out (Scratch, Keep).
+	scratch [][]byte
 }
 
 // TxKey is one key a tx locks: its hash, owner shard and lock mode.
@@ -87,7 +89,7 @@ type TxPhase struct {
 // NewTx starts a tx for a command on a server with numShards shards. The
 // runtime calls it (then AddKey for each key, then the planner).
 func NewTx(srv *Server, numShards, db int, now int64, resp3 bool) *Tx {
-	return &Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3}
+	return &Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3, scratch: make([][]byte, numShards)}
 }
 
 // Reuse readies t for another tx as NewTx would, keeping the memory of
@@ -97,8 +99,33 @@ func NewTx(srv *Server, numShards, db int, now int64, resp3 bool) *Tx {
 func (t *Tx) Reuse(srv *Server, numShards, db int, now int64, resp3 bool) {
 	clear(t.phases)
 	clear(t.replies)
+	scratch := t.scratch
+	if len(scratch) != numShards {
+		scratch = make([][]byte, numShards)
+	}
+	for i := range scratch {
+		scratch[i] = scratch[i][:0]
+	}
 	*t = Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3,
-		keys: t.keys[:0], shards: t.shards[:0], phases: t.phases[:0], replies: t.replies[:0]}
+		keys: t.keys[:0], shards: t.shards[:0], phases: t.phases[:0], replies: t.replies[:0],
+		scratch: scratch}
+}
+
+// Scratch is the tx's byte buffer for phases running on c's shard: a
+// phase appends the bytes it copies out of the shard's arena and keeps
+// sub-slices of it (taken after its append; an append that grows the
+// buffer leaves earlier sub-slices valid). They stay valid until the tx
+// ends; the runtime reuses the memory for later txs, so a steady stream
+// of txs copies out without allocating. Each shard has its own buffer,
+// so the functions of an Each phase may use theirs concurrently.
+func (t *Tx) Scratch(c *Ctx) *[]byte { return &t.scratch[c.Shard.ID] }
+
+// Keep copies b into c's shard's Scratch and returns the copy.
+func (t *Tx) Keep(c *Ctx, b []byte) []byte {
+	buf := &t.scratch[c.Shard.ID]
+	start := len(*buf)
+	*buf = append(*buf, b...)
+	return (*buf)[start:len(*buf):len(*buf)]
 }
 
 // NumShards is the number of shards of the server.
