@@ -74,6 +74,13 @@ type conn struct {
 	drop   bool
 	dropAt int
 
+	// Push delivery (push.go): monitor is set by MONITOR; softSince is
+	// when unsent output last went over the pubsub soft limit (0: under
+	// it); addr is the peer address, looked up once for monitor lines.
+	monitor   bool
+	softSince int64
+	addr      string
+
 	// For CLIENT LIST: accept time, last command and its time (unix ms).
 	created, lastAt int64
 	lastCmd         *engine.Command
@@ -319,6 +326,9 @@ func (s *shard) closeConn(c *conn) {
 		return
 	}
 	c.closing = true
+	if c.monitor {
+		s.stopMonitor(c)
+	}
 	c.sess.Unwatch()
 	s.cancelBlocked(c)
 	if c.recvPosted {
@@ -435,6 +445,10 @@ func (s *shard) process(c *conn) {
 		}
 		if errMsg == "" && cmd != nil && s.eng.Server.RejectOOM(&c.sess, cmd) {
 			errMsg, target = engine.ErrOOM, -1 // maxmemory.go
+	}
+		if c.monitor && errMsg == "" && cmd.Flags&(engine.FlagWrite|engine.FlagReadonly) != 0 {
+			// Redis treats a monitor as a replica.
+			target, errMsg = -1, "ERR Replica can't interact with the keyspace"
 		}
 		if errMsg != "" && cmd != nil {
 			errMsg = c.sess.RejectExec(cmd, errMsg)
@@ -461,6 +475,9 @@ func (s *shard) process(c *conn) {
 				break // ends the run; starts after its replies are out
 			}
 			c.start += n
+			if s.monitoring() {
+				s.feedTx(c, cmd, args)
+			}
 			if !s.startTx(c, cmd, args) {
 				break // the connection waits for the tx
 			}
@@ -475,6 +492,10 @@ func (s *shard) process(c *conn) {
 				before := len(c.out)
 				c.out = proto.AppendError(c.out, errMsg)
 				s.eng.RecordRejected(cmd, c.out[before:])
+				continue
+			}
+			if cmd == engine.MonitorCommand {
+				s.startMonitor(c)
 				continue
 			}
 			s.runInline(c, cmd, args, true)
@@ -618,7 +639,16 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	if ctx.Close {
 		c.closeAfterFlush = true
 	}
+	if s.monitoring() {
+		if c.monitor && (ctx.Close || cmd == resetCommand) {
+			s.stopMonitor(c)
+		}
+		s.feedMonitors(c, cmd, args, c.sess.DB)
+	}
 }
+
+// resetCommand is RESET's entry (it ends MONITOR).
+var resetCommand = engine.Lookup([]byte("reset"))
 
 // batchAdd adds a keyed command to the squashed run.
 func (s *shard) batchAdd(c *conn, target int, cmd *engine.Command, args [][]byte) {
@@ -673,6 +703,9 @@ func (s *shard) assemble(c *conn) {
 		for _, t := range c.order {
 			c.out = append(c.out, c.hops[t].nextReply()...)
 		}
+	}
+	if s.monitoring() {
+		s.feedRun(c)
 	}
 	if c.drop {
 		c.dropReply(before)

@@ -121,6 +121,10 @@ type Server struct {
 	schedMu sync.Mutex
 	txSeq   uint64
 
+	// monitors counts MONITOR connections on all shards (push.go): the
+	// command path's only cost while nobody monitors is loading it.
+	monitors atomic.Int32
+
 	flagsOnce sync.Once
 	started   bool
 	serving   bool // every shard started (OnStopped runs only then)

@@ -42,6 +42,9 @@ type shard struct {
 	accepts atomic.Uint64
 	// shared: ext is the inbox for Server.Do (txrun.go).
 	ext extQueue
+	// shared: pushq receives push records for this shard's connections
+	// (push.go).
+	pushq pushQueue
 
 	// efd is the shard's eventfd (created by NewServer; any thread may
 	// write it).
@@ -90,7 +93,8 @@ type shard struct {
 	idleCheckedAt int64
 	// maxBulkLen and queryLimit: proto-max-bulk-len and
 	// client-query-buffer-limit, refreshed from CONFIG on every tick.
-	maxBulkLen, queryLimit int64 // INFO and /metrics counters (txrun.go)
+	maxBulkLen, queryLimit int64     // INFO and /metrics counters (txrun.go)
+	push                   pushLocal // push delivery and monitors (push.go)
 
 	// shutdown: 0 running, 1 draining connections, 2 done (waiting for
 	// the other shards to be done before tearing down).
@@ -171,7 +175,7 @@ func (s *shard) kick() {
 }
 
 func (s *shard) inboundPending() bool {
-	if s.inbox.n.Load() > 0 {
+	if s.inbox.n.Load() > 0 || s.pushq.pending.Load() {
 		return true
 	}
 	for _, q := range s.in {
@@ -319,6 +323,9 @@ func (s *shard) loop() error {
 			s.drainExternal()
 		}
 		s.drainInbox()
+		if s.pushq.pending.Load() {
+			s.drainPush()
+		}
 		for i := 0; i < len(s.ready); i++ {
 			c := s.ready[i]
 			c.inReady = false
@@ -326,6 +333,9 @@ func (s *shard) loop() error {
 		}
 		clear(s.ready)
 		s.ready = s.ready[:0]
+		if s.push.any {
+			s.flushPush()
+		}
 		outboxPending = s.flushOutboxes()
 		s.wakeTargets()
 		for i := 0; i < len(s.dirty); i++ {
