@@ -445,7 +445,7 @@ func (s *shard) process(c *conn) {
 		}
 		if errMsg == "" && cmd != nil && s.eng.Server.RejectOOM(&c.sess, cmd) {
 			errMsg, target = engine.ErrOOM, -1 // maxmemory.go
-	}
+		}
 		if c.monitor && errMsg == "" && cmd.Flags&(engine.FlagWrite|engine.FlagReadonly) != 0 {
 			// Redis treats a monitor as a replica.
 			target, errMsg = -1, "ERR Replica can't interact with the keyspace"
