@@ -36,6 +36,10 @@ const (
 	qlSizeEstimateOverhead = 8
 	// qlSizeSafetyLimit is Redis's SIZE_SAFETY_LIMIT for count-limited fills.
 	qlSizeSafetyLimit = 8192
+
+	// qlGrowFullNodes is the node count from which a push that starts a
+	// new end node gives it its neighbour's buffer size at once.
+	qlGrowFullNodes = 4
 )
 
 // lpElem is one decoded list element: an integer (isInt) or a string that
@@ -524,9 +528,22 @@ func (q *quicklist) push(e []byte, left bool, lim listLimits) {
 	if nd == nil {
 		var b []byte
 		plain := lim.large(len(e))
-		if plain {
+		switch {
+		case plain:
 			b = make([]byte, x.size)
-		} else {
+		case n >= qlGrowFullNodes && !q.node(0).plain && !q.node(n-1).plain:
+			// A long list growing at this end: the new node will fill as
+			// its neighbour did, so it gets a buffer of the neighbour's
+			// size now instead of doubling up to it from 64 bytes (seven
+			// reallocations and copies per node, twice the garbage). The
+			// cost is at most one node's free space at each end of a list
+			// of qlGrowFullNodes or more nodes.
+			nb := q.node(0)
+			if !left {
+				nb = q.node(n - 1)
+			}
+			b = make([]byte, max(64, x.size, min(cap(nb.b), lim.nodeCap())))
+		default:
 			b = make([]byte, max(64, min(x.size*4, lim.nodeCap())))
 		}
 		pos := 0
