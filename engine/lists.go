@@ -163,18 +163,26 @@ type listRef struct {
 
 // openList opens the list at key. Expired keys are missing.
 func openList(db *DB, key []byte, now int64) (listRef, listStatus) {
+	var l listRef
+	st := l.open(db, key, now)
+	return l, st
+}
+
+// open is openList filling l in place (the hot commands' form: a listRef
+// is 15 words, and returning it by value copies it twice).
+func (l *listRef) open(db *DB, key []byte, now int64) listStatus {
 	v, loc, ok := db.lookupLoc(key, now)
 	if !ok {
-		return listRef{}, listMissing
+		return listMissing
 	}
 	if v.Type != TypeList {
-		return listRef{}, listWrongType
+		return listWrongType
 	}
-	l := listRef{db: db, key: key, v: v, loc: loc, now: now}
+	l.db, l.key, l.v, l.loc, l.now = db, key, v, loc, now
 	if v.Enc == EncObject {
 		l.q = db.objs.Get(v.Obj).(*quicklist)
 	}
-	return l, listOK
+	return listOK
 }
 
 func (l *listRef) length() int64 {
@@ -388,8 +396,8 @@ func (s *listSink) put(e lpElem) {
 // there is no list), or listWrongType. elems may alias anything except
 // the DB's own memory. It runs on the shard that owns key.
 func listPush(db *DB, key []byte, left bool, elems [][]byte, onlyIfExists bool, lim listLimits, now int64) (int64, listStatus) {
-	l, st := openList(db, key, now)
-	switch st {
+	var l listRef
+	switch st := l.open(db, key, now); st {
 	case listWrongType:
 		return 0, st
 	case listMissing:
@@ -426,8 +434,8 @@ func listPush(db *DB, key []byte, left bool, elems [][]byte, onlyIfExists bool, 
 // many it popped, or listMissing / listWrongType (nothing popped). It runs
 // on the shard that owns key.
 func listPop(db *DB, key []byte, left bool, n int64, lim listLimits, now int64, sink *listSink) (int64, listStatus) {
-	l, st := openList(db, key, now)
-	if st != listOK {
+	var l listRef
+	if st := l.open(db, key, now); st != listOK {
 		return 0, st
 	}
 	return l.pop(left, n, lim, sink), listOK
@@ -564,8 +572,8 @@ func popCommand(c *Ctx, args [][]byte, left bool, name string) {
 		}
 		count = n
 	}
-	l, st := openList(listDB(c), args[1], c.Now)
-	switch st {
+	var l listRef
+	switch l.open(listDB(c), args[1], c.Now) {
 	case listMissing:
 		if hasCount {
 			c.W.NullArray()
