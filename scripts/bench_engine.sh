@@ -17,7 +17,8 @@
 #     ROUNDS rounds, the servers alternating, each round on a fresh server;
 #     the table shows the minimum over rounds (a shared machine only ever
 #     adds time).
-#  3. A table: command, Go ns/op (dispatch and Run alone), allocs/op,
+#  3. A table: command, Go cpu-ns/op (dispatch, and Run alone), Go wall
+#     ns/op (dispatch), allocs/op,
 #     darner and redis usec_per_call, ratio darner/redis (< 1: darner
 #     spends less time per call). LPUSH/LPOP work on one list that grows
 #     to N elements and empties again.
@@ -92,11 +93,15 @@ go test -c -o "$work/engine.test" ./engine
 (cd engine && taskset -c "$SERVER_CPU" "$work/engine.test" -test.run '^$' -test.bench '^BenchmarkHot(Run)?$' -test.benchmem \
 	-test.benchtime "$GO_BENCHTIME" -test.count "$GO_COUNT" -test.cpu 1 >"$work/go.txt")
 grep '^BenchmarkHot' "$work/go.txt" >&2
-# per command: min ns/op of BenchmarkHot, of BenchmarkHotRun, max allocs/op
-awk '/^BenchmarkHot(Run)?\//{ split($1, a, "/"); n=a[2]; sub(/-[0-9]+$/, "", n); k=(a[1]=="BenchmarkHot") ? "d" : "r";
-	if (!((k, n) in ns) || $3+0 < ns[k, n]+0) ns[k, n]=$3; seen[n]=1
-	for (i=4;i<=NF;i++) if ($(i)=="allocs/op" && $(i-1)+0 > al[n]+0) al[n]=$(i-1) }
-	END { for (n in seen) printf "%s %s %s %d\n", n, ns["d", n], ns["r", n], al[n] }' "$work/go.txt" >"$work/go.min"
+# per command: min ns/op and min cpu-ns/op of BenchmarkHot and of
+# BenchmarkHotRun, max allocs/op
+awk '/^BenchmarkHot(Run)?\//{ split($1, a, "/"); n=a[2]; sub(/-[0-9]+$/, "", n); k=(a[1]=="BenchmarkHot") ? "d" : "r"; seen[n]=1
+	for (i=4;i<=NF;i++) {
+		u=$(i); v=$(i-1)+0
+		if (u=="ns/op" || u=="cpu-ns/op") { key=k SUBSEP u SUBSEP n; if (!(key in m) || v < m[key]) m[key]=v }
+		if (u=="allocs/op" && v > al[n]+0) al[n]=v
+	} }
+	END { for (n in seen) printf "%s %.0f %.0f %.0f %d\n", n, m["d", "cpu-ns/op", n], m["r", "cpu-ns/op", n], m["d", "ns/op", n], al[n] }' "$work/go.txt" >"$work/go.min"
 
 # 2. The servers under redis-benchmark.
 [[ -n "${DARNER_BIN:-}" ]] || {
@@ -157,19 +162,20 @@ res="$OUT/$stamp-$(hostname -s).txt"
 	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) CPUs)"
 	echo "go: $(go version | cut -d' ' -f3)  redis: $(redis-server --version | cut -d' ' -f3)  darner: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+dirty')"
 	echo "servers pinned to CPU $SERVER_CPU, redis-benchmark to CPU $CLIENT_CPU; redis-benchmark -P $P -n $N -r $R (3-byte values); min over $ROUNDS rounds"
-	echo "Go: BenchmarkHot (dispatch) and BenchmarkHotRun (Run alone), -benchtime $GO_BENCHTIME, min of $GO_COUNT, pinned to CPU $SERVER_CPU"
+	echo "Go: BenchmarkHot (dispatch) and BenchmarkHotRun (Run alone), -benchtime $GO_BENCHTIME, min of $GO_COUNT, pinned to CPU $SERVER_CPU;"
+	echo "    cpu-ns = the benchmark thread's CPU time per command, wall = ns/op (also counts other processes' turns on the CPU)"
 	echo "load average at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	[[ -n "${NOTE:-}" ]] && echo "note: $NOTE"
 	echo
-	printf '%-10s %10s %10s %9s %14s %14s %7s %11s %11s\n' command "go ns/op" "go Run ns" allocs/op "darner us/call" "redis us/call" ratio "darner rps" "redis rps"
+	printf '%-10s %8s %8s %8s %7s %14s %14s %7s %11s %11s\n' command "go cpu-ns" "Run cpu" "go wall" allocs "darner us/call" "redis us/call" ratio "darner rps" "redis rps"
 	for c in "${CMDS[@]}"; do
-		read -r gd gr gal < <(awk -v c="$c" '$1==c{print $2, $3, $4}' "$work/go.min")
+		read -r gd gr gw gal < <(awk -v c="$c" '$1==c{print $2, $3, $4, $5}' "$work/go.min")
 		du=$(awk -v c="$c" '$1==c{print $2}' "$work/darner.min")
 		ru=$(awk -v c="$c" '$1==c{print $2}' "$work/redis.min")
 		drps=$(awk -v c="$c" '$1==c{printf "%.0f", $2}' "$work/darner.rps")
 		rrps=$(awk -v c="$c" '$1==c{printf "%.0f", $2}' "$work/redis.rps")
 		ratio=$(awk -v d="${du:-0}" -v r="${ru:-0}" 'BEGIN{ if (r > 0) printf "%.2f", d/r; else print "-" }')
-		printf '%-10s %10s %10s %9s %14s %14s %7s %11s %11s\n' "$c" "${gd:--}" "${gr:--}" "${gal:--}" "${du:--}" "${ru:--}" "$ratio" "${drps:--}" "${rrps:--}"
+		printf '%-10s %8s %8s %8s %7s %14s %14s %7s %11s %11s\n' "$c" "${gd:--}" "${gr:--}" "${gw:--}" "${gal:--}" "${du:--}" "${ru:--}" "$ratio" "${drps:--}" "${rrps:--}"
 	done
 	echo
 	echo "ratio = darner usec_per_call / redis usec_per_call (INFO commandstats; < 1: darner spends less time per call)."
