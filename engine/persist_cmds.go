@@ -22,11 +22,13 @@ func init() {
 			Complexity: "O(N) where N is the total number of keys in all databases"},
 		&Command{Name: "bgsave", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagGlobal, Tx: planBGSave,
 			Group: "server", ACL: "@dangerous",
-			Summary: "Asynchronously save the dataset to disk", Since: "1.0.0", Complexity: "O(1)"},
+			Summary: "Asynchronously save the dataset to disk", Since: "1.0.0", Complexity: "O(1)",
+			Args: "[SCHEDULE]{3.2.2}", History: [][2]string{{"3.2.2", "Added the `SCHEDULE` option."}}},
 		&Command{Name: "shutdown", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagConn, Run: cmdShutdown,
 			Group: "server", ACL: "@dangerous",
 			Summary: "Synchronously save the dataset to disk and then shut down the server", Since: "1.0.0",
-			Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
+			Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+			Args:       "[NOSAVE | SAVE]{nosave_save} [NOW]{7.0.0} [FORCE]{7.0.0} [ABORT]{7.0.0}", History: [][2]string{{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}}},
 	)
 }
 
