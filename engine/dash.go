@@ -123,6 +123,9 @@ type DB struct {
 	lastExamined int    // deadlines it read
 	evCursor     uint64 // eviction position (segment start)
 	rnd          uint64
+	// rank: slots are ranked by position (cache-mode eviction, evict.go):
+	// new keys take a bucket's tail, read hits promote.
+	rank bool
 
 	Stats DBStats
 	// shardStats, when the DB belongs to a Shard, receives the keyspace
@@ -280,11 +283,11 @@ func (db *DB) place(seg *segment, home int, s uint64) bool {
 	b0, b1 := &seg.b[home], &seg.b[nb]
 	n0, n1 := bits.OnesCount16(b0.busy), bits.OnesCount16(b1.busy)
 	if n0 < slotsPerBucket && n0 <= n1 {
-		db.putSlot(seg, home, freeSlot(b0), s)
+		db.putSlot(seg, home, db.newSlot(b0), s)
 		return true
 	}
 	if n1 < slotsPerBucket {
-		db.putSlot(seg, nb, freeSlot(b1), s)
+		db.putSlot(seg, nb, db.newSlot(b1), s)
 		return true
 	}
 	// Displacement: move a key of the neighbour that is at home there to
@@ -321,7 +324,7 @@ func (db *DB) place(seg *segment, home int, s uint64) bool {
 		}
 	}
 	for i := regularBuckets; i < bucketsPerSegment; i++ {
-		if fs := freeSlot(&seg.b[i]); fs >= 0 {
+		if fs := db.newSlot(&seg.b[i]); fs >= 0 {
 			db.putSlot(seg, i, fs, s)
 			b0.stashCnt++
 			return true
@@ -503,6 +506,9 @@ func (db *DB) Get(key []byte, now int64) (Value, bool) {
 	}
 	if s&slotHot == 0 {
 		b.slots[si] = s | slotHot
+	}
+	if db.rank {
+		db.promoteSlot(seg, bi, si) // evict.go
 	}
 	off += klen
 	return slotValue(s, rec[off:off+vlen:off+vlen]), true

@@ -117,6 +117,9 @@ func (db *DB) mcFind(key []byte, now int64) (it mcItem, ok bool) {
 func (db *DB) mcMarkFetched(it *mcItem) {
 	b := &it.seg.b[it.bi]
 	b.slots[it.si] |= slotHot
+	if db.rank {
+		it.si = db.promoteSlot(it.seg, it.bi, it.si) // evict.go
+	}
 }
 
 // mcSetMeta writes flags, cas and state into the item's trailer, first

@@ -113,7 +113,7 @@ func (l *Local) DoBytes(args [][]byte) []byte {
 	l.run(target, now, withSess, func(c *Ctx) { cmd.Run(c, args) })
 	l.Shards[target].EndCommand(cmd, start, l.w.Buf, args...)
 	if cmd.Flags&FlagWrite != 0 {
-		l.Shards[target].NoteMemory() // as AfterWrite does (maxmemory.go)
+		l.Shards[target].writeMemory(cmd, args, l.Sess.DB) // as AfterWrite does (evict.go)
 	}
 	return l.w.Buf
 }

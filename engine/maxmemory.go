@@ -28,7 +28,8 @@ import (
 // The check: a command flagged denyoom (or, as Redis, any command but
 // EXEC/DISCARD/QUIT/RESET inside MULTI, and EXEC when its queue holds a
 // denyoom command) is refused with ErrOOM while the sum is above
-// maxmemory. It is one flag test plus, only for those commands, two
+// maxmemory (with eviction on, evict.go: above it by more than the
+// accounting's error, i.e. when evicting could not make room). It is one flag test plus, only for those commands, two
 // atomic loads and a comparison on the coordinator before the command is
 // routed; it allocates nothing. Memcached storage commands answer
 // MCErrOOM on the shard that owns the key.
@@ -58,6 +59,8 @@ type shardMem struct {
 	seen []int64 // each DB's UsedBytes as last noted
 	// exact makes publishStep publish any change (publishMemory).
 	exact bool
+	// share is maxmemory/shards for maxmemory limFor (evict.go).
+	share, limFor int64
 }
 
 // publishStepMax caps the change a shard keeps unpublished.
@@ -74,6 +77,25 @@ func (srv *Server) OverMaxMemory() bool {
 	return lim > 0 && srv.mem.used.Load() > lim
 }
 
+// outOfMemory is Redis's out_of_memory: over maxmemory and, when eviction
+// is on, still over it by more than the accounting's error although the
+// shards evict after every write (they have nothing left to evict, or one
+// huge value fills the shard alone).
+func (srv *Server) outOfMemory() bool {
+	lim := srv.Config().MaxMemory()
+	if lim <= 0 {
+		return false
+	}
+	used := srv.mem.used.Load()
+	if used <= lim {
+		return false
+	}
+	if srv.evictMode() != evictNone {
+		return used > lim+min(lim/64, int64(max(srv.NumShards, 1))*publishStepMax)
+	}
+	return true
+}
+
 // RejectOOM reports whether the dispatcher must answer ErrOOM instead of
 // queueing or running cmd for sess (nil: no session), following Redis's
 // processCommand: over maxmemory, denyoom commands are refused; inside
@@ -85,7 +107,7 @@ func (srv *Server) RejectOOM(sess *Session, cmd *Command) bool {
 	if cmd.Flags&FlagDenyOOM == 0 && !inMulti {
 		return false // reads and non-denyoom writes: the hot path ends here
 	}
-	if !srv.OverMaxMemory() {
+	if !srv.outOfMemory() {
 		return false
 	}
 	if !inMulti {
@@ -191,9 +213,10 @@ func (s *Shard) unpublishMemory() {
 func ParseMemory(s string) (int64, bool) { return parseMemory(s) }
 
 // admitWrite reports whether a write that allocates (a memcached store)
-// may go ahead on this shard: not over maxmemory. Shard thread only.
+// may go ahead on this shard: not over maxmemory, or eviction can make
+// room (evict.go). Shard thread only.
 func (s *Shard) admitWrite(now int64) bool {
-	return s.Server == nil || !s.Server.OverMaxMemory()
+	return s.Server == nil || !s.Server.outOfMemory()
 }
 
 // SetCacheMode turns --cache_mode on or off (evict.go). Any goroutine.

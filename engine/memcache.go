@@ -315,7 +315,7 @@ func mcRun(c *Ctx, args [][]byte) {
 	case proto.MCSet, proto.MCAdd, proto.MCReplace, proto.MCAppend, proto.MCPrepend, proto.MCCas:
 		st[MCCmdSet]++
 		reply(mcStoreCmd(c, db, kind, key, args[2], flags, exptime, cas))
-		c.Shard.NoteMemoryDB(0)
+		c.Shard.noteWrite(0, key)
 	case proto.MCDelete:
 		if _, ok := db.mcFind(key, c.Now); ok {
 			db.Delete(key, c.Now)
@@ -382,7 +382,7 @@ func mcRun(c *Ctx, args [][]byte) {
 		case proto.MCMetaDebug:
 			mcMetaDebug(c, db, cmd)
 		}
-		c.Shard.NoteMemoryDB(0)
+		c.Shard.noteWrite(0, cmd.Key)
 	}
 }
 

@@ -106,6 +106,8 @@ func (s *Shard) Tick(nowMs int64) {
 		}
 	}
 	s.publishMemory()
+	s.refreshEvict()
+	s.evictIfOver(-1, nil, evictPerTick)
 }
 
 // UsedBytes is the memory the shard's databases account for (INFO memory,

@@ -98,17 +98,14 @@ func (s *Shard) TouchAll(db int) {
 
 // AfterWrite is called by the dispatcher after cmd ran on this shard with
 // args in database db: a write publishes the shard's memory change
-// (NoteMemoryDB), touches its keys' watchers and serves clients blocked on
+// (NoteMemoryDB) and evicts if it is over its share in cache mode
+// (evict.go), touches its keys' watchers and serves clients blocked on
 // them.
 func (s *Shard) AfterWrite(cmd *Command, args [][]byte, db int) {
 	if cmd.Flags&FlagWrite == 0 {
 		return
 	}
-	if cmd.Flags&FlagGlobal != 0 || cmd.Name == "move" || cmd.Name == "copy" {
-		s.NoteMemory() // may write to another database
-	} else {
-		s.NoteMemoryDB(db)
-	}
+	s.writeMemory(cmd, args, db) // evict.go
 	if len(s.watches) == 0 && len(s.blocked) == 0 {
 		return
 	}
@@ -133,6 +130,7 @@ func (s *Shard) keyWritten(db int, h uint64) {
 // write tx) and serves clients blocked on them.
 func (s *Shard) AfterTxPhase(t *Tx) {
 	s.NoteMemory()
+	s.evictIfOver(t.DB, nil, evictPerWrite)
 	if len(s.watches) == 0 && len(s.blocked) == 0 || t.SelfTouch {
 		return
 	}
