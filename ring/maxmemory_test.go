@@ -240,3 +240,118 @@ func TestMaxMemoryMemcached(t *testing.T) {
 		expect("set a 0 0 1\r\nx\r\n", "STORED")
 	})
 }
+
+// TestCacheModeEvicts: with --cache_mode, writes over maxmemory evict keys
+// instead of failing, over RESP and memcached, and INFO counts them.
+func TestCacheModeEvicts(t *testing.T) {
+	forEach(t, []int{1, 2}, func(t *testing.T, cfg ring.Config) {
+		cfg.MaxMemory = 1 << 20
+		cfg.CacheMode = true
+		cfg.MemcachedPort = freePort(t)
+		srv := start(t, cfg)
+		c := client(t, srv)
+		ctx := context.Background()
+		val := strings.Repeat("v", 1000)
+		const keys = 4000 // ~4 MB into 1 MB
+		for i := 0; i < keys; i += 50 {
+			p := c.Pipeline()
+			for j := i; j < i+50; j++ {
+				p.Set(ctx, "k:"+strconv.Itoa(j), val, 0)
+			}
+			if _, err := p.Exec(ctx); err != nil {
+				t.Fatalf("SETs at %d in cache mode: %v", i, err)
+			}
+		}
+		size, err := c.DBSize(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size >= keys || size < 300 {
+			t.Errorf("DBSIZE %d after %d SETs of 1 KB into 1 MB", size, keys)
+		}
+		if v, err := c.Get(ctx, "k:"+strconv.Itoa(keys-1)).Result(); err != nil || v != val {
+			t.Errorf("the last key written: %v", err)
+		}
+		stats, _ := c.Info(ctx, "stats").Result()
+		if !strings.Contains(stats, "evicted_keys:"+strconv.FormatInt(keys-size, 10)+"\r\n") {
+			t.Errorf("INFO stats evicted_keys, want %d: %q", keys-size, stats)
+		}
+		// memcached stores evict too.
+		nc, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(srv.MemcachedPort()), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
+		br := bufio.NewReader(nc)
+		var req strings.Builder
+		for i := 0; i < 2000; i++ {
+			req.WriteString("set mc:" + strconv.Itoa(i) + " 0 0 1000\r\n" + val + "\r\n")
+		}
+		if _, err := nc.Write([]byte(req.String())); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2000; i++ {
+			if got, err := br.ReadString('\n'); err != nil || got != "STORED\r\n" {
+				t.Fatalf("memcached set %d in cache mode: %q %v", i, got, err)
+			}
+		}
+		if _, err := nc.Write([]byte("stats\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		evictions := ""
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l == "END\r\n" {
+				break
+			}
+			if v, ok := strings.CutPrefix(l, "STAT evictions "); ok {
+				evictions = strings.TrimSpace(v)
+			}
+		}
+		if n, _ := strconv.Atoi(evictions); n < keys-int(size)+1000 {
+			t.Errorf("memcached evictions %q", evictions)
+		}
+		// A policy set by CONFIG works the same without --cache_mode
+		// once set; noeviction with cache mode still evicts.
+		if got, _ := c.ConfigGet(ctx, "maxmemory-policy").Result(); got["maxmemory-policy"] != "noeviction" {
+			t.Errorf("maxmemory-policy %v", got)
+		}
+	})
+}
+
+// TestAllkeysPolicyEvicts: CONFIG SET maxmemory-policy allkeys-lru makes
+// writes over maxmemory evict, as Redis users configure it.
+func TestAllkeysPolicyEvicts(t *testing.T) {
+	forEach(t, []int{2}, func(t *testing.T, cfg ring.Config) {
+		cfg.MaxMemory = 1 << 20
+		srv := start(t, cfg)
+		c := client(t, srv)
+		ctx := context.Background()
+		if err := c.ConfigSet(ctx, "maxmemory-policy", "allkeys-lru").Err(); err != nil {
+			t.Fatal(err)
+		}
+		val := strings.Repeat("v", 1000)
+		for i := 0; i < 3000; i += 50 {
+			p := c.Pipeline()
+			for j := i; j < i+50; j++ {
+				p.Set(ctx, "k:"+strconv.Itoa(j), val, 0)
+			}
+			if _, err := p.Exec(ctx); err != nil {
+				t.Fatalf("SETs at %d with allkeys-lru: %v", i, err)
+			}
+		}
+		if size, _ := c.DBSize(ctx).Result(); size >= 3000 {
+			t.Errorf("DBSIZE %d: nothing evicted", size)
+		}
+		if err := c.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, r := fillUntilOOM(t, c, "x:", 2000); r == 0 {
+			t.Error("noeviction again: no OOM")
+		}
+	})
+}
