@@ -108,6 +108,35 @@ func (cmd *Command) RunSubcommand(c *Ctx, args [][]byte) {
 	s.Run(c, args)
 }
 
+// TxSubcommand is RunSubcommand for a container planned as a
+// transaction (MEMORY, SLOWLOG, LATENCY): it returns args[1]'s
+// subcommand, or nil after t.Error with Redis's unknown-subcommand or
+// subcommand-arity error.
+func (cmd *Command) TxSubcommand(t *Tx, args [][]byte) *Command {
+	s := cmd.Subcommand(args[1])
+	if s == nil {
+		name := args[1]
+		if len(name) > 128 {
+			name = name[:128]
+		}
+		t.Error("ERR unknown subcommand '" + string(name) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
+		return nil
+	}
+	if !CheckArity(s.Arity, len(args)) {
+		t.Error(ErrWrongArgs(s.Name))
+		return nil
+	}
+	return s
+}
+
+// planSubcommands is the Tx of a container whose subcommands all have
+// their own Tx.
+func (cmd *Command) planSubcommands(t *Tx, args [][]byte) {
+	if s := cmd.TxSubcommand(t, args); s != nil {
+		s.Tx(t, args)
+	}
+}
+
 // lookupFull finds a command by a full name ("get", "config|get"),
 // case-insensitively.
 func lookupFull(name []byte) *Command {

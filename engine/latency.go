@@ -110,29 +110,8 @@ func latencyCommand() *Command {
 	})
 	help.Flags, help.Tips = FlagLoading|FlagStale, nil
 	cmd.Subcommands = []*Command{latest, history, reset, graph, doctor, histogram, help}
-	cmd.Tx = containerTx(cmd, "LATENCY")
+	cmd.Tx = cmd.planSubcommands
 	return cmd
-}
-
-// containerTx dispatches a container command planned as a transaction to
-// its subcommand's Tx, with Redis's unknown-subcommand and arity errors.
-func containerTx(cmd *Command, helpName string) func(*Tx, [][]byte) {
-	return func(t *Tx, args [][]byte) {
-		s := cmd.Subcommand(args[1])
-		if s == nil {
-			name := args[1]
-			if len(name) > 128 {
-				name = name[:128]
-			}
-			t.Error("ERR unknown subcommand '" + string(name) + "'. Try " + helpName + " HELP.")
-			return
-		}
-		if !CheckArity(s.Arity, len(args)) {
-			t.Error(ErrWrongArgs(s.Name))
-			return
-		}
-		s.Tx(t, args)
-	}
 }
 
 var latencyHelp = []string{

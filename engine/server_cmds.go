@@ -101,17 +101,8 @@ func memoryCommand() *Command {
 	// DOCTOR gather every shard's counters; HELP, PURGE and MALLOC-STATS
 	// run on the coordinator (a one-phase tx there).
 	cmd.Tx = func(t *Tx, args [][]byte) {
-		s := cmd.Subcommand(args[1])
+		s := cmd.TxSubcommand(t, args)
 		if s == nil {
-			name := args[1]
-			if len(name) > 128 {
-				name = name[:128]
-			}
-			t.Error("ERR unknown subcommand '" + string(name) + "'. Try MEMORY HELP.")
-			return
-		}
-		if !CheckArity(s.Arity, len(args)) {
-			t.Error(ErrWrongArgs(s.Name))
 			return
 		}
 		switch s.Name {
@@ -443,22 +434,7 @@ func slowlogCommand() *Command {
 	reset.Tips = []string{"request_policy:all_nodes", "response_policy:all_succeeded"}
 	cmd.Subcommands = []*Command{get, help, length, reset}
 	subDocs(cmd, "get", "[count]", [2]string{"4.0.0", "Added client IP address, port and name to the reply."})
-	cmd.Tx = func(t *Tx, args [][]byte) {
-		s := cmd.Subcommand(args[1])
-		if s == nil {
-			name := args[1]
-			if len(name) > 128 {
-				name = name[:128]
-			}
-			t.Error("ERR unknown subcommand '" + string(name) + "'. Try SLOWLOG HELP.")
-			return
-		}
-		if !CheckArity(s.Arity, len(args)) {
-			t.Error(ErrWrongArgs(s.Name))
-			return
-		}
-		s.Tx(t, args)
-	}
+	cmd.Tx = cmd.planSubcommands
 	return cmd
 }
 
