@@ -280,3 +280,27 @@ func TestEvictNothingLeft(t *testing.T) {
 		mmExpect(t, l, oomReply, "SET", "b", "1")
 	})
 }
+
+// BenchmarkGetRanked is DB.Get of resident keys with slot ranking (cache
+// mode: every hit promotes) and without.
+func BenchmarkGetRanked(b *testing.B) {
+	for _, rank := range []bool{false, true} {
+		b.Run(fmt.Sprintf("rank=%v", rank), func(b *testing.B) {
+			db := NewDB(DBConfig{Node: -1})
+			defer db.Arena().Release()
+			db.rank = rank
+			keys := make([][]byte, 4096)
+			for i := range keys {
+				keys[i] = []byte("key:" + strconv.Itoa(i))
+				db.Set(keys[i], []byte("value"), 0, 0, 0)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, ok := db.Get(keys[i&4095], 0); !ok {
+					b.Fatal("miss")
+				}
+			}
+		})
+	}
+}
