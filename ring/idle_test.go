@@ -27,18 +27,24 @@ func TestIdleTimeout(t *testing.T) {
 			}
 		}
 		blocked.send(cmd("BLPOP", "idle:list", "0"))
+		monitor := dial(t, srv)
+		monitor.send(cmd("MONITOR"))
+		if l := monitor.line(); l != "+OK" {
+			t.Fatalf("MONITOR = %q", l)
+		}
 		if err := admin.ConfigSet(ctx, "timeout", "1").Err(); err != nil {
 			t.Fatal(err)
 		}
 		// The idle client goes within timeout + one check period (+ slack);
-		// the busy one pings every 200 ms meanwhile.
+		// the busy one pings every 200 ms meanwhile. CLIENT LIST then shows
+		// admin, busy, blocked and the monitor.
 		deadline := time.Now().Add(4 * time.Second)
 		for time.Now().Before(deadline) {
 			busy.send(cmd("PING"))
 			if l := busy.line(); l != "+PONG" {
 				t.Fatalf("busy PING = %q", l)
 			}
-			if n, _ := admin.ClientList(ctx).Result(); countLines(n) == 3 {
+			if n, _ := admin.ClientList(ctx).Result(); countLines(n) == 4 {
 				break
 			}
 			time.Sleep(200 * time.Millisecond)
@@ -54,6 +60,14 @@ func TestIdleTimeout(t *testing.T) {
 		busy.send(cmd("PING"))
 		if l := busy.line(); l != "+PONG" {
 			t.Fatalf("busy client after timeout: %q", l)
+		}
+		// The monitor is still there: a command sent now reaches it.
+		admin.Set(ctx, "after-timeout", "1", 0)
+		for {
+			l := monitor.line() // fails on EOF (dial's 30 s deadline bounds it)
+			if strings.Contains(l, `"after-timeout"`) {
+				break
+			}
 		}
 	})
 }
