@@ -172,10 +172,17 @@ func parseArray(r string) []string {
 }
 
 func newLocal(t *testing.T, n int, dir string) *engine.Local {
-	l := engine.NewLocal(n)
+	l := newLocalN(n, dir)
 	t.Cleanup(l.Close)
+	return l
+}
+
+func newLocalF(dir string) *engine.Local { return newLocalN(1, dir) }
+
+func newLocalN(n int, dir string) *engine.Local {
+	l := engine.NewLocal(n)
 	if err := l.Server.Config().SetStartup("dir", dir); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return l
 }
