@@ -1231,11 +1231,24 @@ func grWatchContention(t *testing.T, ctx context.Context, addr string, protocol 
 // grRandomOps generates a seeded sequence of commands with deterministic
 // replies over a few keys of every type (so that types collide and
 // collections cross their encoding thresholds), for TestGoRedisRandomDiff.
-func grRandomOps(seed int64, n int) [][]any {
+//
+// With big, keys are per family (two of each, so multi-key commands meet
+// their own type) and elements come from a wider range, so that
+// collections grow past their listpack/intset limits and convert.
+func grRandomOps(seed int64, n int, big bool) [][]any {
 	rng := rand.New(rand.NewSource(seed))
 	keys := []string{"ka", "kb", "kc", "kd", "ke", "kf", "kg", "kh"}
-	key := func() string { return keys[rng.Intn(len(keys))] }
+	fam := ""
+	key := func() string {
+		if big {
+			return fam + strconv.Itoa(rng.Intn(2))
+		}
+		return keys[rng.Intn(len(keys))]
+	}
 	elem := func() string {
+		if big && rng.Intn(4) > 0 {
+			return "e" + strconv.Itoa(rng.Intn(400))
+		}
 		switch rng.Intn(10) {
 		case 0:
 			return strings.Repeat("L", 60+rng.Intn(10)) // crosses the 64-byte listpack value limit
@@ -1259,9 +1272,24 @@ func grRandomOps(seed int64, n int) [][]any {
 	}
 	var ops [][]any
 	for len(ops) < n {
+		c := rng.Intn(60)
+		switch {
+		case c < 8 || c == 55 || c == 56 || c == 57:
+			fam = "str"
+		case c < 20:
+			fam = "list"
+		case c < 28:
+			fam = "hash"
+		case c < 36:
+			fam = "set"
+		case c < 50:
+			fam = "zset"
+		default:
+			fam = []string{"str", "list", "hash", "set", "zset"}[rng.Intn(5)]
+		}
 		k := key()
 		var op []any
-		switch rng.Intn(60) {
+		switch c {
 		case 0:
 			op = []any{"SET", k, elem()}
 		case 1:
@@ -1377,6 +1405,25 @@ func grRandomOps(seed int64, n int) [][]any {
 			// skiplist for good; see keys_sort_encoding_pending.txt.)
 			op = []any{"LLEN", k}
 		}
+		if big {
+			// Grow faster than the removals shrink.
+			switch op[0] {
+			case "RPUSH", "SADD":
+				for i := 0; i < 6; i++ {
+					op = append(op, elem())
+				}
+			case "HSET":
+				for i := 0; i < 6; i++ {
+					op = append(op, elem(), elem())
+				}
+			case "ZADD":
+				if len(op) == 6 {
+					for i := 0; i < 6; i++ {
+						op = append(op, score(), elem())
+					}
+				}
+			}
+		}
 		ops = append(ops, op)
 	}
 	return ops
@@ -1400,7 +1447,7 @@ func TestGoRedisRandomDiff(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, op := range grRandomOps(seed, perSeed) {
+		for _, op := range grRandomOps(seed, perSeed, seed%2 == 0) {
 			cmd := rdb.Do(ctx, op...)
 			s := cmd.String()
 			if op[0] == "OBJECT" {
