@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/darnerdb/darner/engine"
+	"github.com/darnerdb/darner/persist"
 )
 
 // Snapshot interchange with Redis: darner's dump.rdb loaded by a real
@@ -308,4 +311,107 @@ func exec_(bin string, args ...string) (string, error) {
 		return string(out), nil // still running: it started
 	}
 	return string(out), err
+}
+
+// TestRDBBGSaveUnderWrites: a BGSAVE taken while one client keeps
+// overwriting, deleting and adding keys (strings and large collections
+// changed in place) holds exactly the dataset of the BGSAVE point: every
+// write acknowledged before the BGSAVE reply and none sent after it.
+func TestRDBBGSaveUnderWrites(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		dir := t.TempDir()
+		d := startDarner(t, backend, "--proactor_threads", "2", "--dir", dir)
+		rc, err := dialRESP(d.addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.close()
+		do := func(args ...string) string {
+			r, err := rc.do(args)
+			if err != nil {
+				t.Fatalf("%v: %v", args, err)
+			}
+			return string(r.raw)
+		}
+		const n = 60000
+		model := map[string]string{}
+		for i := 0; i < n; i += 500 {
+			args := []string{"MSET"}
+			for j := i; j < i+500; j++ {
+				k, v := "k"+strconv.Itoa(j), "v"+strconv.Itoa(j)
+				args = append(args, k, v)
+				model[k] = v
+			}
+			do(args...)
+		}
+		for c := 0; c < 20; c++ {
+			args := []string{"HSET", "h" + strconv.Itoa(c)}
+			for j := 0; j < 300; j++ {
+				args = append(args, "f"+strconv.Itoa(j), "x")
+			}
+			do(args...)
+		}
+		if r := do("BGSAVE"); r != "+Background saving started\r\n" {
+			t.Fatalf("BGSAVE = %q", r)
+		}
+		rng := rand.New(rand.NewSource(1))
+		for i := 0; ; i++ {
+			k := "k" + strconv.Itoa(rng.Intn(n))
+			switch i % 4 {
+			case 0:
+				do("SET", k, "AFTER")
+			case 1:
+				do("DEL", k)
+			case 2:
+				do("SET", "new"+strconv.Itoa(i), "AFTER")
+			case 3:
+				do("HSET", "h"+strconv.Itoa(rng.Intn(20)), "f"+strconv.Itoa(rng.Intn(300)), "AFTER")
+			}
+			if i%200 == 0 && strings.Contains(do("INFO", "persistence"), "rdb_bgsave_in_progress:0\r\n") {
+				t.Logf("%d writes while the BGSAVE ran", i)
+				if i == 0 {
+					t.Error("BGSAVE finished before the first write: the test shows nothing")
+				}
+				break
+			}
+			if i > 2_000_000 {
+				t.Fatal("BGSAVE never finished")
+			}
+		}
+		if !strings.Contains(do("INFO", "persistence"), "rdb_last_bgsave_status:ok") {
+			t.Fatal("BGSAVE failed")
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "dump.rdb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		hashes := 0
+		if _, err := persist.Parse(data, func(rec *persist.Record) error {
+			if rec.Type == engine.TypeHash {
+				hashes++
+				for i := 1; i < len(rec.Elems); i += 2 {
+					if string(rec.Elems[i]) != "x" {
+						return fmt.Errorf("hash %s has a field written after BGSAVE", rec.Key)
+					}
+				}
+				if len(rec.Elems) != 600 {
+					return fmt.Errorf("hash %s has %d fields", rec.Key, len(rec.Elems)/2)
+				}
+				return nil
+			}
+			got[string(rec.Key)] = string(rec.Str)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if hashes != 20 || len(got) != len(model) {
+			t.Fatalf("snapshot has %d strings and %d hashes, want %d and 20", len(got), hashes, len(model))
+		}
+		for k, v := range model {
+			if got[k] != v {
+				t.Fatalf("snapshot %s = %q, want %q", k, got[k], v)
+			}
+		}
+	})
 }
