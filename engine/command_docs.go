@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // COMMAND DOCS: each command declares its arguments in Command.Args, a
@@ -28,7 +29,7 @@ import (
 //     token; "..." quotes a token verbatim. A token followed by one
 //     argument word is that argument's token (EX seconds); followed by two
 //     or more words it is a block named after the token (LIMIT offset
-//     count); followed by a group, the group is a block or oneof named after
+//     count; a "," ends the token's operands: BYBOX width, height); followed by a group, the group is a block or oneof named after
 //     the token (TYPE (NORMAL | MASTER)); alone it is a pure-token named
 //     after it in lower case.
 //   - [ ... ] is optional, ( ... ) is required. A group of alternatives
@@ -105,6 +106,7 @@ type docItem struct {
 	alts     [][]*docItem // set for a group
 	optional bool         // [ ] group
 	multiple bool         // "..."
+	stop     bool         // "," follows: ends a token's operands
 	attrs    []string
 }
 
@@ -125,7 +127,7 @@ func (p *docParser) skipSpace() {
 
 func isDocPunct(c byte) bool {
 	switch c {
-	case ' ', '\t', '\n', '[', ']', '(', ')', '{', '}', '|', '"':
+	case ' ', '\t', '\n', '[', ']', '(', ')', '{', '}', '|', '"', ',':
 		return true
 	}
 	return false
@@ -200,6 +202,13 @@ func (p *docParser) parseSeq() ([]*docItem, error) {
 			p.pos += end + 2
 		case '{', '}':
 			return nil, p.errorf("attributes without an argument")
+		case ',':
+			if len(seq) == 0 || seq[len(seq)-1].word == "" {
+				return nil, p.errorf("\",\" after something other than an argument word")
+			}
+			seq[len(seq)-1].stop = true
+			p.pos++
+			continue
 		default:
 			start := p.pos
 			for p.pos < len(p.s) && !isDocPunct(p.s[p.pos]) && !strings.HasPrefix(p.s[p.pos:], "...") {
@@ -261,6 +270,9 @@ func buildSeq(seq []*docItem) ([]*DocArg, error) {
 		j := i + 1
 		for j < len(seq) && seq[j].word != "" {
 			j++
+			if seq[j-1].stop {
+				break
+			}
 		}
 		var a *DocArg
 		switch {
@@ -496,6 +508,30 @@ func writeDocArgs(c *Ctx, args []*DocArg) {
 			writeDocArgs(c, a.Args)
 		}
 	}
+}
+
+// allDocsCache holds the encoded reply of COMMAND DOCS without names, per
+// protocol, built once like allInfoCache (redis-cli 7.2 asks for it at
+// start-up; it is some 70 kB).
+var allDocsCache [2]atomic.Pointer[cachedReply]
+
+func writeAllCommandDocs(c *Ctx) {
+	slot := &allDocsCache[0]
+	if c.W.Resp3 {
+		slot = &allDocsCache[1]
+	}
+	if r := slot.Load(); r != nil && r.n == len(commands) {
+		c.W.Buf = append(c.W.Buf, r.buf...)
+		return
+	}
+	start := len(c.W.Buf)
+	all := sortedCommands()
+	c.W.MapLen(len(all))
+	for _, cmd := range all {
+		c.W.BulkString(cmd.Name)
+		writeCommandDocs(c, cmd)
+	}
+	slot.Store(&cachedReply{n: len(commands), buf: append([]byte(nil), c.W.Buf[start:]...)})
 }
 
 // writeCommandDocs writes one command's COMMAND DOCS map, fields in Redis

@@ -84,6 +84,10 @@ func TestParseDocArgs(t *testing.T) {
 	f("[BY pattern{by-pattern #1}]", "(by-pattern:pattern=pattern T=BY K=1 opt)")
 	f(`(ip:port{-2.8.12} | [ADDR ip:port])`+"{filter}", "(filter:oneof <(ip:port:string D=2.8.12) (ip:port:string T=ADDR opt)>)")
 	f(`"*" id`, "(id:string T=*)")
+	// "," ends a token's operands.
+	f("(BYBOX width:d, height:d (M | KM){unit}){box}",
+		"(box:block <(width:double T=BYBOX) (height:double) (unit:oneof <(m:pure-token T=M) (km:pure-token T=KM)>)>)")
+	f("[COUNT count [ANY]{6.2.0}]{count}", "(count:block opt <(count:integer T=COUNT) (any:pure-token T=ANY S=6.2.0 opt)>)")
 	f(`key ("*" | id){id_selector}`, "(key:key K=0) (id_selector:oneof <(*:pure-token T=*) (id:string)>)")
 	f(`"~" "="`, "(~:pure-token T=~) (=:pure-token T==)")
 	f("[TYPE (NORMAL | MASTER{3.2.0}){kind}]{2.8.12}", "(kind:oneof T=TYPE S=2.8.12 opt <(normal:pure-token T=NORMAL) (master:pure-token T=MASTER S=3.2.0)>)")
@@ -105,10 +109,11 @@ func TestParseDocArgsErrors(t *testing.T) {
 		"x{:nosuch}",      // unknown type
 		"x{#-1}", "x{#a}", // bad key spec index
 		"{name}", "x {a}", // attributes without an argument
-		"x{name",               // unclosed attributes
-		`"X`,                   // unclosed quote
-		"LIMIT{1.0.0} off cnt", // a token's attributes before its operands
-		"LIMIT... off cnt",     // ditto "..."
+		"x{name",                // unclosed attributes
+		`"X`,                    // unclosed quote
+		"LIMIT{1.0.0} off cnt",  // a token's attributes before its operands
+		"LIMIT... off cnt",      // ditto "..."
+		", x", "A , x", "[x] ,", // "," only after an argument word
 	} {
 		if args, err := ParseDocArgs(bad); err == nil {
 			t.Errorf("ParseDocArgs(%q) accepted: %s", bad, docString(args))
@@ -183,7 +188,7 @@ func TestCommandDocsTable(t *testing.T) {
 		if strings.Contains(cmd.Name, "|") {
 			takesArgs = cmd.Arity < -2 || cmd.Arity > 2
 		}
-		if takesArgs && cmd.Args == "" && !noArgs[cmd.Name] && cmd.Name != "command|docs" && cmd.Name != "command|info" && cmd.Name != "command|list" {
+		if takesArgs && cmd.Args == "" && !noArgs[cmd.Name] {
 			t.Errorf("%s (arity %d) declares no Args", cmd.Name, cmd.Arity)
 		}
 		if cmd.Args != "" {
@@ -292,4 +297,33 @@ func BenchmarkParseAllDocs(b *testing.B) {
 			}
 		}
 	}
+}
+
+// FuzzParseDocArgs: any spec either parses into a well-formed tree or is
+// an error; nothing panics.
+func FuzzParseDocArgs(f *testing.F) {
+	for _, cmd := range allDocCommands() {
+		if cmd.Args != "" {
+			f.Add(cmd.Args)
+		}
+	}
+	for _, s := range []string{"[", "]", "(", "{", "}", "|", "...", `"`, "[a|]{x}", "A{", "x{#", "x:", "x:k...{#0 1.2.3 -4.5.6 :block n}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		args, err := ParseDocArgs(spec)
+		if err != nil {
+			return
+		}
+		var check func(args []*DocArg)
+		check = func(args []*DocArg) {
+			for _, a := range args {
+				if a.Name == "" || a.Type == "" {
+					t.Fatalf("%q: argument without name or type: %s", spec, docString(args))
+				}
+				check(a.Args)
+			}
+		}
+		check(args)
+	})
 }

@@ -429,7 +429,8 @@ func cmdCommandInfo(c *Ctx, args [][]byte) {
 func cmdCommandDocs(c *Ctx, args [][]byte) {
 	var list []*Command
 	if len(args) == 2 {
-		list = sortedCommands()
+		writeAllCommandDocs(c)
+		return
 	} else {
 		for _, name := range args[2:] {
 			if cmd := lookupFull(name); cmd != nil {

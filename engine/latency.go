@@ -110,6 +110,10 @@ func latencyCommand() *Command {
 	})
 	help.Flags, help.Tips = FlagLoading|FlagStale, nil
 	cmd.Subcommands = []*Command{latest, history, reset, graph, doctor, histogram, help}
+	subDocs(cmd, "history", "event")
+	subDocs(cmd, "reset", "[event...]")
+	subDocs(cmd, "graph", "event")
+	subDocs(cmd, "histogram", "[command...]")
 	cmd.Tx = cmd.planSubcommands
 	return cmd
 }
