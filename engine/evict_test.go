@@ -304,3 +304,57 @@ func BenchmarkGetRanked(b *testing.B) {
 		})
 	}
 }
+
+// TestEvictModel runs seeded random writes, reads and deletes in cache
+// mode under a tight limit against a map: a key darner still has holds
+// the value last written (eviction and promotion never mix up slots), a
+// deleted key is gone, and the table's invariants hold throughout.
+func TestEvictModel(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("shards=%d", n), func(t *testing.T) {
+			l := evictLocal(t, n, 300<<10, func(l *Local) { l.Server.SetCacheMode(true) })
+			defer l.Close()
+			r := rand.New(rand.NewSource(int64(7 + n)))
+			model := map[string]string{}
+			evictedBefore := 0
+			for op := 0; op < 30000; op++ {
+				k := "m:" + strconv.Itoa(r.Intn(3000))
+				switch x := r.Intn(10); {
+				case x < 4:
+					v := strconv.Itoa(op) + strings.Repeat("#", r.Intn(400))
+					if got := l.Do("SET", k, v); got != "+OK\r\n" {
+						t.Fatalf("SET = %q", got)
+					}
+					model[k] = v
+				case x < 9:
+					got := l.Do("GET", k)
+					want, ok := model[k]
+					switch {
+					case got == "$-1\r\n":
+						delete(model, k) // evicted (or never written)
+					case !ok:
+						t.Fatalf("GET %s = %q, the key was never written or was deleted", k, got)
+					case got != "$"+strconv.Itoa(len(want))+"\r\n"+want+"\r\n":
+						t.Fatalf("GET %s = %.40q, want %.40q", k, got, want)
+					}
+				default:
+					l.Do("DEL", k)
+					delete(model, k)
+				}
+				if op%5000 == 4999 {
+					checkDBs(t, l)
+					for _, s := range l.Shards {
+						s.Tick(l.now())
+					}
+				}
+			}
+			ev, _ := strconv.Atoi(infoField(l, "stats", "evicted_keys"))
+			if ev <= evictedBefore {
+				t.Errorf("nothing evicted (%d)", ev)
+			}
+			if used, limit := sumUsed(l), l.Server.Config().MaxMemory(); used > limit+int64(n)*8<<10 {
+				t.Errorf("used %d, limit %d", used, limit)
+			}
+		})
+	}
+}
