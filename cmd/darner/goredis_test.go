@@ -683,6 +683,71 @@ var grScenarios = []grScenario{
 		r.v("watch clean", err)
 		r.c(rdb.MGet(ctx, "t1", "t6"))
 	}},
+	{"watch", func(ctx context.Context, rdb *redis.Client, r *grRec) {
+		// Each case: WATCH keys, let another connection do something, then
+		// EXEC; record whether it ran. (darner also aborts after writes
+		// that changed nothing: see transactions_watch_pending.txt.)
+		try := func(label string, keys []string, interfere func()) {
+			err := rdb.Watch(ctx, func(tx *redis.Tx) error {
+				interfere()
+				cmds, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+					p.Incr(ctx, "wctr")
+					p.Get(ctx, keys[0])
+					return nil
+				})
+				for _, c := range cmds {
+					r.c(c)
+				}
+				return err
+			}, keys...)
+			r.v(label, err)
+		}
+		rdb.Set(ctx, "w1", "a", 0)
+		try("untouched", []string{"w1"}, func() {})
+		try("set same value", []string{"w1"}, func() { rdb.Set(ctx, "w1", "a", 0) })
+		try("other key", []string{"w1"}, func() { rdb.Set(ctx, "w2", "a", 0) })
+		try("missing then set and del", []string{"w3"}, func() { rdb.Set(ctx, "w3", "x", 0); rdb.Del(ctx, "w3") })
+		try("flushdb with key", []string{"w1"}, func() { rdb.FlushDB(ctx) })
+		rdb.Set(ctx, "w1", "a", 0)
+		rdb.Set(ctx, "w1", "a", 0)
+		try("expire", []string{"w1"}, func() { rdb.Expire(ctx, "w1", time.Hour) })
+		try("persist", []string{"w1"}, func() { rdb.Persist(ctx, "w1") })
+		try("rename onto", []string{"w1"}, func() { rdb.Set(ctx, "w6", "b", 0); rdb.Rename(ctx, "w6", "w1") })
+		try("rename away", []string{"w1"}, func() { rdb.Rename(ctx, "w1", "w7") })
+		try("hash field", []string{"wh"}, func() { rdb.HSet(ctx, "wh", "f", "v") })
+		try("two keys, second touched", []string{"w1", "w7"}, func() { rdb.Append(ctx, "w7", "x") })
+		try("copy onto", []string{"w8"}, func() { rdb.Copy(ctx, "w7", "w8", 0, false) })
+		try("swapdb", []string{"w8"}, func() { rdb.Do(ctx, "SWAPDB", "0", "1") })
+		try("other db", []string{"w9"}, func() {
+			c := rdb.Conn()
+			c.Select(ctx, 1)
+			c.Set(ctx, "w9", "x", 0)
+			c.Close()
+		})
+		r.c(rdb.Get(ctx, "wctr"))
+		// MULTI edge cases on one connection.
+		c := rdb.Conn()
+		defer c.Close()
+		r.c(c.Do(ctx, "EXEC"))
+		r.c(c.Do(ctx, "DISCARD"))
+		r.c(c.Do(ctx, "MULTI"))
+		r.c(c.Do(ctx, "MULTI"))
+		r.c(c.Do(ctx, "WATCH", "x"))
+		r.c(c.Do(ctx, "SET", "m1", "1"))
+		r.c(c.Do(ctx, "INCR", "m1"))
+		r.c(c.Do(ctx, "LPUSH", "m1", "x"))
+		r.c(c.Do(ctx, "EXEC"))
+		r.c(c.Do(ctx, "MULTI"))
+		r.c(c.Do(ctx, "SET", "m2", "1"))
+		r.c(c.Do(ctx, "DISCARD"))
+		r.c(c.Exists(ctx, "m2"))
+		r.c(c.Do(ctx, "WATCH", "m1"))
+		r.c(c.Do(ctx, "UNWATCH"))
+		rdb.Set(ctx, "m1", "other", 0)
+		r.c(c.Do(ctx, "MULTI"))
+		r.c(c.Do(ctx, "GET", "m1"))
+		r.c(c.Do(ctx, "EXEC"))
+	}},
 	{"pipelines", func(ctx context.Context, rdb *redis.Client, r *grRec) {
 		cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i := 0; i < 1000; i++ {
