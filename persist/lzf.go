@@ -78,7 +78,9 @@ func lzfCompress(dst, in []byte, table *[1 << lzfHashLog]int32) ([]byte, bool) {
 	}
 	start := len(dst)
 	limit := start + n // give up once it is not shorter
-	clear(table[:])
+	// The table is not cleared between inputs (64 KiB per string would
+	// dominate a snapshot of short values): a stale entry is just a
+	// candidate, checked below to lie before ip and to match.
 	hash := func(p int) uint32 {
 		v := uint32(in[p])<<16 | uint32(in[p+1])<<8 | uint32(in[p+2])
 		return (v * 2654435761) >> (32 - lzfHashLog)
@@ -92,7 +94,7 @@ func lzfCompress(dst, in []byte, table *[1 << lzfHashLog]int32) ([]byte, bool) {
 		ref := int(table[h]) - 1
 		table[h] = int32(ip + 1)
 		off := ip - ref - 1
-		if ref >= 0 && off < lzfMaxOff && ref+2 < n && in[ref] == in[ip] && in[ref+1] == in[ip+1] && in[ref+2] == in[ip+2] {
+		if ref >= 0 && ref < ip && off < lzfMaxOff && ref+2 < n && in[ref] == in[ip] && in[ref+1] == in[ip+1] && in[ref+2] == in[ip+2] {
 			l := 3
 			maxl := min(n-ip, lzfMaxRef)
 			for l < maxl && in[ref+l] == in[ip+l] {

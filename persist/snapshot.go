@@ -195,6 +195,7 @@ func (j *job) writeFile(usedMem int64) error {
 				cur = c.db
 			}
 			out(c.data)
+			putChunk(c.data)
 		}
 		if werr != nil {
 			// Keep draining so the shards' pushes never pile up, but
@@ -282,6 +283,23 @@ func (j *job) finish(err error) {
 	p.BGSaveRunning.Store(false)
 }
 
+// chunkPool recycles chunk buffers between the shards and the writer, so
+// a snapshot does not feed the collector its own size in garbage.
+var chunkPool sync.Pool
+
+func getChunk() []byte {
+	if b, ok := chunkPool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, chunkBytes+chunkBytes/4)
+}
+
+func putChunk(b []byte) {
+	if cap(b) >= chunkBytes && cap(b) <= 4*chunkBytes {
+		chunkPool.Put(&b)
+	}
+}
+
 // shardSnap serialises one shard's databases for a job.
 type shardSnap struct {
 	j    *job
@@ -325,7 +343,7 @@ func (s *shardSnap) flush(d int) {
 		return
 	}
 	s.j.push(chunk{db: d, data: e.Buf})
-	e.Buf = make([]byte, 0, chunkBytes+chunkBytes/4)
+	e.Buf = getChunk()
 }
 
 // all serialises every bucket at once (SAVE, shutdown).
