@@ -401,9 +401,35 @@ func TestLastSaveAndInfo(t *testing.T) {
 		t.Errorf("SAVE x = %q", r)
 	}
 	// A save into a missing directory fails with -ERR and keeps nothing.
-	b := newLocal(t, 1, filepath.Join(dir, "missing"))
+	b := newLocal(t, 2, filepath.Join(dir, "missing"))
+	dataset(b, 1)
 	if r := b.Do("SAVE"); r != "-ERR\r\n" {
 		t.Errorf("SAVE into a missing dir = %q", r)
+	}
+	// A failed BGSAVE stops the shards' walks and hooks and reports err.
+	if r := b.Do("BGSAVE"); r != "+Background saving started\r\n" {
+		t.Fatalf("BGSAVE = %q", r)
+	}
+	for i := 0; b.Server.Persist().BGSaveRunning.Load(); i++ {
+		if i > 5000 {
+			t.Fatal("failed BGSAVE still running")
+		}
+		sleepMs(1)
+	}
+	for i := 0; ; i++ {
+		more := false
+		for _, sh := range b.Shards {
+			more = sh.Background() || more
+		}
+		if !more {
+			break
+		}
+		if i > 100000 {
+			t.Fatal("shards still walking after the writer failed")
+		}
+	}
+	if !strings.Contains(b.Do("INFO", "persistence"), "rdb_last_bgsave_status:err\r\n") {
+		t.Error("failed BGSAVE not reported")
 	}
 }
 

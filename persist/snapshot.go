@@ -86,6 +86,9 @@ type job struct {
 
 	wake chan struct{}
 	done chan error
+	// aborted is set when the file cannot be written: the shards stop
+	// their walks and drop their chunks instead of queueing them forever.
+	aborted atomic.Bool
 
 	keys, expires []int64 // per db, at the snapshot point (RESIZEDB)
 	nowMs         int64   // the snapshot point (unix ms): keys expired by then are left out
@@ -114,6 +117,9 @@ func newJob(srv *engine.Server, nshards int, background bool) *job {
 
 // push queues a chunk for the writer. Any goroutine; never blocks.
 func (j *job) push(c chunk) {
+	if j.aborted.Load() {
+		return
+	}
 	j.mu.Lock()
 	j.queue = append(j.queue, c)
 	j.queued += int64(len(c.data))
@@ -146,6 +152,7 @@ func (j *job) backlog() int64 {
 func (j *job) write(usedMem int64) {
 	err := j.writeFile(usedMem)
 	if err != nil {
+		j.aborted.Store(true)
 		_ = os.Remove(j.tmp)
 		j.mu.Lock()
 		j.failed = err
@@ -198,6 +205,7 @@ func (j *job) writeFile(usedMem int64) error {
 			putChunk(c.data)
 		}
 		if werr != nil {
+			j.aborted.Store(true)
 			// Keep draining so the shards' pushes never pile up, but
 			// fail the save.
 			if left == 0 {
@@ -355,7 +363,7 @@ func (s *shardSnap) all() {
 		ref := db.FirstBucket()
 		for ok := true; ok; ref, ok = db.NextBucket(ref) {
 			s.saveBucket(d, ref)
-			for s.j.backlog() > maxQueued {
+			for s.j.backlog() > maxQueued && !s.j.aborted.Load() {
 				// SAVE blocks the server anyway: wait for the disk.
 				time.Sleep(time.Millisecond)
 			}
@@ -377,6 +385,15 @@ func (s *shardSnap) start() {
 // step is one bounded slice of the background walk; it reports whether
 // more remains.
 func (s *shardSnap) step() bool {
+	if s.j.aborted.Load() {
+		// The writer failed: stop the walk and the hooks.
+		for _, db := range s.dbs {
+			db.EndSnapshot()
+		}
+		s.sh.SetBackground(nil)
+		s.j.shardDone()
+		return false
+	}
 	if s.j.backlog() > maxQueued {
 		return true // let the writer catch up; the hook still saves changes
 	}
