@@ -198,6 +198,9 @@ func (p *docParser) parseSeq() ([]*docItem, error) {
 			if end < 0 {
 				return nil, p.errorf("unclosed quote")
 			}
+			if end == 0 {
+				return nil, p.errorf("empty token")
+			}
 			it.token = p.s[p.pos+1 : p.pos+1+end]
 			p.pos += end + 2
 		case '{', '}':
@@ -331,6 +334,9 @@ func buildItem(it *docItem) (*DocArg, error) {
 			return nil, fmt.Errorf("unknown type code in %q", w)
 		}
 		w, typ = w[:i], t
+		if w == "" {
+			return nil, fmt.Errorf("type code %q without a name", it.word)
+		}
 	}
 	if typ == "" {
 		typ = docDefaultTypes[w]
