@@ -497,6 +497,7 @@ func geoExec(db *DB, args [][]byte, flags int, now int64, res *geoResult) (req g
 	if req.any {
 		limit = int(min(req.count, 1<<31))
 	}
+	sh.prepare()
 	geoCollect(&zv, sh, limit, res)
 	n := len(res.pts)
 	if req.count != 0 && int64(n) > req.count {
