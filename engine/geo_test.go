@@ -225,3 +225,35 @@ func BenchmarkGeoSearch(b *testing.B) {
 		l.Do("GEOSEARCH", "g", "FROMLONLAT", "5", "45", "BYRADIUS", "50", "km", "ASC", "COUNT", "10")
 	}
 }
+
+// Random argument soups never panic and always get exactly one reply.
+func TestGeoArgSoup(t *testing.T) {
+	vocab := []string{"g", "h", "s", "m1", "m2", "nosuch", "0", "1", "-1", "180", "-180", "85.05112878", "-85.05112878", "90",
+		"1e308", "inf", "-inf", "nan", "0x10", "", "x", "1.5", "200", "m", "km", "ft", "mi", "FT", "furlong",
+		"WITHDIST", "WITHHASH", "WITHCOORD", "ASC", "DESC", "COUNT", "ANY", "STORE", "STOREDIST", "FROMMEMBER",
+		"FROMLONLAT", "BYRADIUS", "BYBOX", "NX", "XX", "CH", "9223372036854775807", "-9223372036854775808"}
+	cmds := []string{"GEOADD", "GEODIST", "GEOHASH", "GEOPOS", "GEOSEARCH", "GEOSEARCHSTORE", "GEORADIUS",
+		"GEORADIUS_RO", "GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"}
+	for _, n := range []int{1, 3} {
+		l := NewLocal(n)
+		l.Do("GEOADD", "g", "1", "1", "m1", "2", "2", "m2", "-179.9", "85", "m3")
+		l.Do("ZADD", "h", "-5", "m1", "inf", "m2", "1e300", "m3")
+		l.Do("SET", "s", "x")
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		for i := 0; i < 20000; i++ {
+			args := []string{cmds[rng.IntN(len(cmds))]}
+			for k := 1 + rng.IntN(14); k > 0; k-- {
+				args = append(args, vocab[rng.IntN(len(vocab))])
+			}
+			cmd := Lookup([]byte(args[0]))
+			if !CheckArity(cmd.Arity, len(args)) {
+				continue
+			}
+			got := l.Do(args...)
+			if got == "" {
+				t.Fatalf("%q: no reply", args)
+			}
+		}
+		l.Close()
+	}
+}
