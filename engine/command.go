@@ -204,6 +204,10 @@ type Server struct {
 	blockedByID sync.Map
 	Deliver     func(b *Blocker)
 
+	// PubSub is the runtime's channel registry (PUBLISH, PUBSUB); set
+	// before the shards start, nil in tests without a ring (pubsub.go).
+	PubSub PubSubHub
+
 	// config holds the runtime parameters (CONFIG GET/SET); see
 	// (*Server).Config in config.go. Safe to read from any shard thread.
 	config atomic.Pointer[Config]

@@ -80,6 +80,7 @@ type conn struct {
 	monitor   bool
 	softSince int64
 	addr      string
+	subs      *connSubs // pub/sub subscriptions (nil: none)
 
 	// For CLIENT LIST: accept time, last command and its time (unix ms).
 	created, lastAt int64
@@ -329,6 +330,9 @@ func (s *shard) closeConn(c *conn) {
 	if c.monitor {
 		s.stopMonitor(c)
 	}
+	if c.subs != nil {
+		s.unsubscribeAll(c)
+	}
 	c.sess.Unwatch()
 	s.cancelBlocked(c)
 	if c.recvPosted {
@@ -446,7 +450,11 @@ func (s *shard) process(c *conn) {
 		if errMsg == "" && cmd != nil && s.eng.Server.RejectOOM(&c.sess, cmd) {
 			errMsg, target = engine.ErrOOM, -1 // maxmemory.go
 		}
-		if c.monitor && errMsg == "" && cmd.Flags&(engine.FlagWrite|engine.FlagReadonly) != 0 {
+		if errMsg == "" && c.subs != nil && c.subscribedRESP2() && !pubsubAllowed(cmd) {
+			target, errMsg = -1, "ERR Can't execute '"+engine.ResolveSubcommand(cmd, args).Name+
+				"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+		}
+		if c.monitor && errMsg == "" && (cmd.Flags&(engine.FlagWrite|engine.FlagReadonly) != 0 || cmd.Name == "publish" || cmd.Name == "spublish") {
 			// Redis treats a monitor as a replica.
 			target, errMsg = -1, "ERR Replica can't interact with the keyspace"
 		}
@@ -496,6 +504,11 @@ func (s *shard) process(c *conn) {
 			}
 			if cmd == engine.MonitorCommand {
 				s.startMonitor(c)
+				continue
+			}
+			if cmd.Flags&(engine.FlagPubSub|engine.FlagConn) == engine.FlagPubSub|engine.FlagConn ||
+				cmd == pingCommand && c.subs != nil && c.subscribedRESP2() {
+				s.runPubSubConn(c, cmd, args)
 				continue
 			}
 			s.runInline(c, cmd, args, true)
@@ -639,6 +652,9 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	if ctx.Close {
 		c.closeAfterFlush = true
 	}
+	if cmd == resetCommand && c.subs != nil {
+		s.unsubscribeAll(c)
+	}
 	if s.monitoring() {
 		if c.monitor && (ctx.Close || cmd == resetCommand) {
 			s.stopMonitor(c)
@@ -649,6 +665,10 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 
 // resetCommand is RESET's entry (it ends MONITOR).
 var resetCommand = engine.Lookup([]byte("reset"))
+
+// pingCommand is PING's entry (it answers differently to a RESP2
+// subscriber).
+var pingCommand = engine.Lookup([]byte("ping"))
 
 // batchAdd adds a keyed command to the squashed run.
 func (s *shard) batchAdd(c *conn, target int, cmd *engine.Command, args [][]byte) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/darnerdb/darner/engine"
+	"github.com/darnerdb/darner/proto"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,6 +65,7 @@ type pushLocal struct {
 	mons  []*conn  // this shard's monitors
 	line  []byte   // scratch for one monitor line
 	idx   []int    // scratch: per-shard command index while feeding a run
+	refs  []subRef // scratch: a channel's subscribers while publishing
 }
 
 // record appends one record to dst.
@@ -290,4 +292,387 @@ func (s *shard) feedTx(c *conn, cmd *engine.Command, args [][]byte) {
 		}
 	}
 	s.feedMonitors(c, cmd, args, db)
+}
+
+// ---- pub/sub ----
+
+// The channel registry: one partition per shard, chosen by the channel's
+// hash (engine.ShardOf), each under its own mutex, so publishers of
+// different channels do not contend and PUBLISH touches one partition.
+// Shard channels (SSUBSCRIBE) have their own partitions. Patterns are few:
+// one list under one mutex, copied on write so PUBLISH reads a snapshot.
+// A subscriber is its coordinator shard, connection slot and generation
+// (and protocol, to frame messages); messages go through pushTo.
+
+type subRef struct {
+	shard     int32
+	slot, gen uint32
+	resp3     bool
+}
+
+type chanPart struct {
+	mu    sync.Mutex
+	chans map[string][]subRef
+}
+
+type patSub struct {
+	pat string
+	ref subRef
+}
+
+type pubsubHub struct {
+	srv    *Server
+	parts  []chanPart // by channel shard
+	sparts []chanPart // shard channels
+	patMu  sync.Mutex
+	pats   atomic.Pointer[[]patSub]
+}
+
+func newPubSubHub(srv *Server) *pubsubHub {
+	n := len(srv.shards)
+	h := &pubsubHub{srv: srv, parts: make([]chanPart, n), sparts: make([]chanPart, n)}
+	for i := range h.parts {
+		h.parts[i].chans = map[string][]subRef{}
+		h.sparts[i].chans = map[string][]subRef{}
+	}
+	h.pats.Store(&[]patSub{})
+	return h
+}
+
+func (h *pubsubHub) part(ch []byte, sharded bool) *chanPart {
+	i := engine.ShardOf(ch, len(h.parts))
+	if sharded {
+		return &h.sparts[i]
+	}
+	return &h.parts[i]
+}
+
+func (h *pubsubHub) add(ch string, sharded bool, r subRef) {
+	p := h.part([]byte(ch), sharded)
+	p.mu.Lock()
+	p.chans[ch] = append(p.chans[ch], r)
+	p.mu.Unlock()
+}
+
+func (h *pubsubHub) remove(ch string, sharded bool, r subRef) {
+	p := h.part([]byte(ch), sharded)
+	p.mu.Lock()
+	l := p.chans[ch]
+	for i, x := range l {
+		if x.shard == r.shard && x.slot == r.slot && x.gen == r.gen {
+			l[i] = l[len(l)-1]
+			l = l[:len(l)-1]
+			break
+		}
+	}
+	if len(l) == 0 {
+		delete(p.chans, ch)
+	} else {
+		p.chans[ch] = l
+	}
+	p.mu.Unlock()
+}
+
+func (h *pubsubHub) addPat(pat string, r subRef) {
+	h.patMu.Lock()
+	old := *h.pats.Load()
+	nl := append(append(make([]patSub, 0, len(old)+1), old...), patSub{pat, r})
+	h.pats.Store(&nl)
+	h.patMu.Unlock()
+}
+
+func (h *pubsubHub) removePat(pat string, r subRef) {
+	h.patMu.Lock()
+	old := *h.pats.Load()
+	nl := make([]patSub, 0, len(old))
+	for _, p := range old {
+		if !(p.pat == pat && p.ref.shard == r.shard && p.ref.slot == r.slot && p.ref.gen == r.gen) {
+			nl = append(nl, p)
+		}
+	}
+	h.pats.Store(&nl)
+	h.patMu.Unlock()
+}
+
+// Publish implements engine.PubSubHub. It runs on shard from's thread.
+func (h *pubsubHub) Publish(from int, ch, msg []byte, sharded bool) int {
+	s := h.srv.shards[from]
+	p := h.part(ch, sharded)
+	p.mu.Lock()
+	refs := append(s.push.refs[:0], p.chans[string(ch)]...)
+	p.mu.Unlock()
+	kind := "message"
+	if sharded {
+		kind = "smessage"
+	}
+	var m2, m3 []byte
+	for _, r := range refs {
+		if r.resp3 {
+			if m3 == nil {
+				m3 = appendPushMsg(nil, true, kind, nil, ch, msg)
+			}
+			s.pushTo(int(r.shard), r.slot, r.gen, m3)
+		} else {
+			if m2 == nil {
+				m2 = appendPushMsg(nil, false, kind, nil, ch, msg)
+			}
+			s.pushTo(int(r.shard), r.slot, r.gen, m2)
+		}
+	}
+	n := len(refs)
+	clear(refs)
+	s.push.refs = refs[:0]
+	if sharded {
+		return n
+	}
+	m2, m3 = nil, nil
+	last := ""
+	for _, ps := range *h.pats.Load() {
+		if !engine.GlobMatch([]byte(ps.pat), ch, false) {
+			continue
+		}
+		if ps.pat != last {
+			m2, m3, last = nil, nil, ps.pat
+		}
+		var b []byte
+		if ps.ref.resp3 {
+			if m3 == nil {
+				m3 = appendPushMsg(nil, true, "pmessage", []byte(ps.pat), ch, msg)
+			}
+			b = m3
+		} else {
+			if m2 == nil {
+				m2 = appendPushMsg(nil, false, "pmessage", []byte(ps.pat), ch, msg)
+			}
+			b = m2
+		}
+		s.pushTo(int(ps.ref.shard), ps.ref.slot, ps.ref.gen, b)
+		n++
+	}
+	return n
+}
+
+// Channels implements engine.PubSubHub.
+func (h *pubsubHub) Channels(pattern []byte, sharded bool) [][]byte {
+	parts := h.parts
+	if sharded {
+		parts = h.sparts
+	}
+	var out [][]byte
+	for i := range parts {
+		p := &parts[i]
+		p.mu.Lock()
+		for ch := range p.chans {
+			if pattern == nil || engine.GlobMatch(pattern, []byte(ch), false) {
+				out = append(out, []byte(ch))
+			}
+		}
+		p.mu.Unlock()
+	}
+	return out
+}
+
+// NumSub implements engine.PubSubHub.
+func (h *pubsubHub) NumSub(ch []byte, sharded bool) int {
+	p := h.part(ch, sharded)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.chans[string(ch)])
+}
+
+// NumPat implements engine.PubSubHub: distinct patterns, as Redis counts.
+func (h *pubsubHub) NumPat() int {
+	seen := map[string]bool{}
+	for _, p := range *h.pats.Load() {
+		seen[p.pat] = true
+	}
+	return len(seen)
+}
+
+// appendPushMsg appends a message, pmessage or smessage (pat nil unless
+// pmessage) framed for RESP2 (array) or RESP3 (push).
+func appendPushMsg(b []byte, resp3 bool, kind string, pat, ch, msg []byte) []byte {
+	n := 3
+	if pat != nil {
+		n = 4
+	}
+	w := proto.Writer{Buf: b, Resp3: resp3}
+	if resp3 {
+		w.Buf = append(w.Buf, '>', byte('0'+n), '\r', '\n')
+	} else {
+		w.ArrayLen(n)
+	}
+	w.BulkString(kind)
+	if pat != nil {
+		w.Bulk(pat)
+	}
+	w.Bulk(ch)
+	w.Bulk(msg)
+	return w.Buf
+}
+
+// connSubs is a connection's subscriptions (nil until its first).
+type connSubs struct {
+	chans, pats, schans map[string]bool
+}
+
+func (c *conn) subCount() int {
+	if c.subs == nil {
+		return 0
+	}
+	return len(c.subs.chans) + len(c.subs.pats)
+}
+
+func (c *conn) subTotal() int {
+	if c.subs == nil {
+		return 0
+	}
+	return len(c.subs.chans) + len(c.subs.pats) + len(c.subs.schans)
+}
+
+// subscribedRESP2 reports whether c is in RESP2 subscribed mode.
+func (c *conn) subscribedRESP2() bool { return !c.sess.Resp3 && c.subTotal() > 0 }
+
+// pubsubAllowed reports the commands a RESP2 subscriber may run.
+func pubsubAllowed(cmd *engine.Command) bool {
+	switch cmd.Name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func (s *shard) ref(c *conn) subRef {
+	return subRef{shard: int32(s.id), slot: c.slot, gen: c.gen, resp3: c.sess.Resp3}
+}
+
+// runSubscribe runs the SUBSCRIBE family for c (the coordinator).
+func (s *shard) runSubscribe(c *conn, cmd *engine.Command, args [][]byte) {
+	h := s.srv.hub
+	if c.subs == nil {
+		c.subs = &connSubs{chans: map[string]bool{}, pats: map[string]bool{}, schans: map[string]bool{}}
+	}
+	r := s.ref(c)
+	w := proto.Writer{Buf: c.out, Resp3: c.sess.Resp3}
+	reply := func(kind string, ch []byte, n int) {
+		if w.Resp3 {
+			w.Buf = append(w.Buf, ">3\r\n"...)
+		} else {
+			w.ArrayLen(3)
+		}
+		w.BulkString(kind)
+		if ch == nil {
+			w.Null()
+		} else {
+			w.Bulk(ch)
+		}
+		w.Int(int64(n))
+	}
+	name := cmd.Name
+	set, sharded, pat := c.subs.chans, false, false
+	switch name {
+	case "psubscribe", "punsubscribe":
+		set, pat = c.subs.pats, true
+	case "ssubscribe", "sunsubscribe":
+		set, sharded = c.subs.schans, true
+	}
+	count := func() int {
+		if sharded {
+			return len(c.subs.schans)
+		}
+		return c.subCount()
+	}
+	switch name {
+	case "subscribe", "psubscribe", "ssubscribe":
+		for _, a := range args[1:] {
+			k := string(a)
+			if !set[k] {
+				set[k] = true
+				if pat {
+					h.addPat(k, r)
+				} else {
+					h.add(k, sharded, r)
+				}
+			}
+			reply(name, a, count())
+		}
+	default:
+		if len(args) == 1 {
+			if len(set) == 0 {
+				reply(name, nil, count())
+			}
+			for k := range set {
+				s.unsub(c, k, pat, sharded, r)
+				reply(name, []byte(k), count())
+			}
+			break
+		}
+		for _, a := range args[1:] {
+			if set[string(a)] {
+				s.unsub(c, string(a), pat, sharded, r)
+			}
+			reply(name, a, count())
+		}
+	}
+	c.out = w.Buf
+}
+
+func (s *shard) unsub(c *conn, k string, pat, sharded bool, r subRef) {
+	switch {
+	case pat:
+		delete(c.subs.pats, k)
+		s.srv.hub.removePat(k, r)
+	case sharded:
+		delete(c.subs.schans, k)
+		s.srv.hub.remove(k, true, r)
+	default:
+		delete(c.subs.chans, k)
+		s.srv.hub.remove(k, false, r)
+	}
+}
+
+// unsubscribeAll drops every subscription of c (RESET, close).
+func (s *shard) unsubscribeAll(c *conn) {
+	if c.subs == nil {
+		return
+	}
+	r := s.ref(c)
+	for k := range c.subs.chans {
+		s.srv.hub.remove(k, false, r)
+	}
+	for k := range c.subs.schans {
+		s.srv.hub.remove(k, true, r)
+	}
+	for k := range c.subs.pats {
+		s.srv.hub.removePat(k, r)
+	}
+	c.subs = nil
+}
+
+// runPubSubConn runs a SUBSCRIBE-family command, or PING in RESP2
+// subscribed mode, for c on its coordinator.
+func (s *shard) runPubSubConn(c *conn, cmd *engine.Command, args [][]byte) {
+	start := s.eng.BeginCommand(cmd)
+	before := len(c.out)
+	if cmd == pingCommand {
+		if len(args) > 2 {
+			c.out = proto.AppendError(c.out, engine.ErrWrongArgs("ping"))
+		} else {
+			w := proto.Writer{Buf: c.out}
+			w.ArrayLen(2)
+			w.BulkString("pong")
+			if len(args) == 2 {
+				w.Bulk(args[1])
+			} else {
+				w.BulkString("")
+			}
+			c.out = w.Buf
+		}
+	} else {
+		s.runSubscribe(c, cmd, args)
+	}
+	s.eng.EndCommand(cmd, start, c.out[before:], args...)
+	if s.monitoring() {
+		s.feedMonitors(c, cmd, args, c.sess.DB)
+	}
 }

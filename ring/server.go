@@ -124,6 +124,8 @@ type Server struct {
 	// monitors counts MONITOR connections on all shards (push.go): the
 	// command path's only cost while nobody monitors is loading it.
 	monitors atomic.Int32
+	// hub is the pub/sub channel registry (push.go).
+	hub *pubsubHub
 
 	flagsOnce sync.Once
 	started   bool
@@ -234,6 +236,8 @@ func NewServer(cfg Config) (*Server, error) {
 		Version:     cfg.Version,
 		RingStats:   s.ringStats,
 	}
+	s.hub = newPubSubHub(s)
+	s.eng.PubSub = s.hub
 	s.startupConfig()
 	if len(cfg.Params) > 0 {
 		if err := s.eng.Config().SetStartup(cfg.Params...); err != nil {
