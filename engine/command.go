@@ -32,6 +32,12 @@ const (
 	FlagGlobal
 	// FlagAllowBusy: allowed while a script is busy (Redis's allow_busy).
 	FlagAllowBusy
+	// FlagNoAsyncLoading: refused during an async load (Redis's
+	// no_async_loading; reported by COMMAND INFO).
+	FlagNoAsyncLoading
+	// FlagNoMulti: refused inside MULTI ("Command not allowed inside a
+	// transaction"), as Redis's no_multi.
+	FlagNoMulti
 )
 
 // Command is one entry of the declarative command table.

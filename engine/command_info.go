@@ -176,6 +176,8 @@ var flagNames = []struct {
 	{FlagStale, "stale"},
 	{FlagFast, "fast"},
 	{FlagNoAuth, "no_auth"},
+	{FlagNoAsyncLoading, "no_async_loading"},
+	{FlagNoMulti, "no_multi"},
 	{FlagMovableKeys, "movablekeys"},
 	{FlagAllowBusy, "allow_busy"},
 }

@@ -305,6 +305,11 @@ func (s *Session) MultiQueue(w *proto.Writer, cmd *Command, args [][]byte, errMs
 	if IsMultiControl(cmd) {
 		return false
 	}
+	if cmd.Flags&FlagNoMulti != 0 {
+		s.MultiDirty = true
+		w.Error("ERR Command not allowed inside a transaction")
+		return true
+	}
 	s.Queue = append(s.Queue, QueuedCommand{Cmd: cmd, Args: CopyArgs(args)})
 	w.SimpleString("QUEUED")
 	return true

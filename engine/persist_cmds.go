@@ -16,15 +16,15 @@ import "sync/atomic"
 
 func init() {
 	register(
-		&Command{Name: "save", Arity: 1, Flags: FlagAdmin | FlagNoScript | FlagGlobal, Tx: planSave,
-			Group: "server", ACL: "@dangerous", Tips: []string{"nondeterministic_output"},
+		&Command{Name: "save", Arity: 1, Flags: FlagAdmin | FlagNoScript | FlagNoAsyncLoading | FlagNoMulti | FlagGlobal, Tx: planSave,
+			Group: "server", ACL: "@dangerous",
 			Summary: "Synchronously save the dataset to disk", Since: "1.0.0",
 			Complexity: "O(N) where N is the total number of keys in all databases"},
-		&Command{Name: "bgsave", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagGlobal, Tx: planBGSave,
+		&Command{Name: "bgsave", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagNoAsyncLoading | FlagGlobal, Tx: planBGSave,
 			Group: "server", ACL: "@dangerous",
 			Summary: "Asynchronously save the dataset to disk", Since: "1.0.0", Complexity: "O(1)",
 			Args: "[SCHEDULE]{3.2.2}", History: [][2]string{{"3.2.2", "Added the `SCHEDULE` option."}}},
-		&Command{Name: "shutdown", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagConn, Run: cmdShutdown,
+		&Command{Name: "shutdown", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagNoMulti | FlagAllowBusy | FlagConn, Run: cmdShutdown,
 			Group: "server", ACL: "@dangerous",
 			Summary: "Synchronously save the dataset to disk and then shut down the server", Since: "1.0.0",
 			Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
