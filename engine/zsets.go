@@ -56,8 +56,8 @@ func init() {
 			Run: run, Tx: tx, Group: g,
 			KeySpecs: []KeySpec{rangeSpec("OW", "update"), numkeys(2, "RO", "access")}, Summary: summary, Since: since, Complexity: cx}
 	}
-	zrank := ro("zrank", -3, true, cmdZrank, "Determine the index of a member in a sorted set", "2.0.0", "O(log(N))").withDocs("key member")
-	zrevrank := ro("zrevrank", -3, true, cmdZrevrank, "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "O(log(N))").withDocs("key member")
+	zrank := ro("zrank", -3, true, cmdZrank, "Determine the index of a member in a sorted set", "2.0.0", "O(log(N))").withDocs("key member [WITHSCORE]", [2]string{"7.2.0", "Added the optional `WITHSCORE` argument."})
+	zrevrank := ro("zrevrank", -3, true, cmdZrevrank, "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "O(log(N))").withDocs("key member [WITHSCORE]", [2]string{"7.2.0", "Added the optional `WITHSCORE` argument."})
 	zrandmember := ro("zrandmember", -2, false, cmdZrandmember, "Get one or multiple random elements from a sorted set", "6.2.0", "O(N) where N is the number of elements returned").withDocs("key [count [WITHSCORES]]{options}")
 	zrandmember.Tips = []string{"nondeterministic_output"}
 	zscan := ro("zscan", -3, false, cmdZscan, "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..").withDocs("key cursor [MATCH pattern] [COUNT count]")

@@ -44,6 +44,13 @@ var docsAllow = map[string]string{
 	"multi:summary":      "Redis 7.2's summary text",
 	"unwatch:summary":    "Redis 7.2's summary text",
 	"watch:summary":      "Redis 7.2's summary text",
+
+	// ZRANK/ZREVRANK take 7.2's WITHSCORE (arity -3): its argument and
+	// history entry.
+	"zrank:arguments":    "Redis 7.2 added [WITHSCORE]",
+	"zrank:history":      "Redis 7.2 added [WITHSCORE]",
+	"zrevrank:arguments": "Redis 7.2 added [WITHSCORE]",
+	"zrevrank:history":   "Redis 7.2 added [WITHSCORE]",
 }
 
 // respNode is a parsed RESP2/RESP3 reply: kind is the type byte; s the
@@ -188,8 +195,10 @@ func (d *docsDiff) errorf(format string, a ...any) {
 func (d *docsDiff) command(name string, want, got *respNode) {
 	d.t.Helper()
 	skip := []string{"subcommands"}
-	if d.allowed(name + ":summary") {
-		skip = append(skip, "summary")
+	for _, f := range append(want.keys(), got.keys()...) {
+		if !contains(skip, f) && d.allowed(name+":"+f) {
+			skip = append(skip, f)
+		}
 	}
 	if wk, gk := want.keys(skip...), got.keys(skip...); !reflect.DeepEqual(wk, gk) {
 		d.errorf("%s: fields\n redis:  %v\n darner: %v", name, wk, gk)
@@ -232,9 +241,9 @@ func (d *docsDiff) args(path string, want, got *respNode) {
 	}
 }
 
-// stripRESP2 removes display_text pairs from a RESP2 docs reply and blanks
-// the values of the given top-level-like keys ("summary"), so that the
-// rest can be compared exactly with Redis 7.0's.
+// stripRESP2 removes the display_text pairs and the pairs of the allowed
+// fields (blank: "summary", ...) from a RESP2 docs reply, so that the rest
+// can be compared exactly with Redis 7.0's.
 func stripRESP2(n *respNode, blank map[string]bool) *respNode {
 	if n.elems == nil {
 		return n
@@ -243,12 +252,7 @@ func stripRESP2(n *respNode, blank map[string]bool) *respNode {
 	for i := 0; i < len(n.elems); i++ {
 		e := n.elems[i]
 		if e.kind == '$' && i%2 == 0 && i+1 < len(n.elems) {
-			if e.s == "display_text" {
-				i++
-				continue
-			}
-			if blank[e.s] {
-				out.elems = append(out.elems, e, &respNode{kind: '$'})
+			if e.s == "display_text" || blank[e.s] {
 				i++
 				continue
 			}
@@ -307,8 +311,8 @@ func TestDocsDiffRedis(t *testing.T) {
 			}
 			if resp == "2" {
 				blank := map[string]bool{}
-				if d.allowed(name + ":summary") {
-					blank["summary"] = true
+				for _, f := range []string{"summary", "history", "arguments"} {
+					blank[f] = d.allowed(name + ":" + f)
 				}
 				w, g := stripRESP2(want, blank), stripRESP2(got, blank)
 				if isContainer(names, name) {
