@@ -283,15 +283,13 @@ func (s *shard) launch(x *txn, c *conn) bool {
 	srv.schedMu.Lock()
 	srv.txSeq++
 	x.id = srv.txSeq
-	// here: this shard queues the tx itself, right after the unlock,
-	// without a message to its own inbox. That keeps the global order
-	// only if every schedule with a smaller id is already in our
-	// LockTable: none is waiting in the inbox, and we are
-	// not in the middle of draining them.
-	here := false
-	if x.entries[s.id].Payload != nil && !s.inbox.draining && s.inbox.n.Load() == 0 {
-		here = true
-	}
+	// here: this shard is involved and queues the tx itself, without a
+	// message to its own inbox. Every schedule with a smaller id is in
+	// our inbox by now (they are pushed under schedMu) or in the
+	// LockTable already (drainInbox adds a taken batch's schedules
+	// before handling it); syncInbox adds those still in the inbox, so
+	// adding ours now keeps the global order.
+	here := x.entries[s.id].Payload != nil
 	// Every target inbox is locked before any message is appended and
 	// unlocked only after the last one: no shard can take (and, quick,
 	// run) its part before every other shard's schedule is in that
@@ -311,6 +309,11 @@ func (s *shard) launch(x *txn, c *conn) bool {
 			srv.shards[sh].inbox.mu.Unlock()
 		}
 	}
+	if here {
+		s.syncInbox()
+		s.locks.Add(&x.entries[s.id])
+		m.added = true // (after the pushes: the other shards add theirs)
+	}
 	srv.schedMu.Unlock()
 	for _, sh := range shards {
 		s.wakeLater(sh)
@@ -318,7 +321,6 @@ func (s *shard) launch(x *txn, c *conn) bool {
 	if !here {
 		return false
 	}
-	m.added = false
 	if !s.scheduleHere(&m, true) || x.waiting > 0 {
 		return false
 	}

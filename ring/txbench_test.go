@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -17,8 +19,8 @@ import (
 // per shard) over a real socket on 2 shards, from a client connected to
 // shard 0: ns/op and allocs/op (the whole process, client included; the
 // raw client allocates nothing per op), and the tx messages per tx the
-// ring sent. depth is the number of commands pipelined
-// per round trip.
+// ring sent. depth is the number of commands pipelined per round trip;
+// conns=16 runs 16 clients (on either shard) at once, depth 1.
 //
 //	go test -run '^$' -bench TxCrossShard -benchtime 20000x ./ring
 func BenchmarkTxCrossShard(b *testing.B) {
@@ -27,20 +29,32 @@ func BenchmarkTxCrossShard(b *testing.B) {
 			for _, depth := range []int{1, 16} {
 				name := fmt.Sprintf("%s/%s/depth=%d", backend, op, depth)
 				b.Run(name, func(b *testing.B) {
-					benchTx(b, ring.Config{Shards: 2, ForceEpoll: backend == "epoll"}, op, depth)
+					benchTx(b, ring.Config{Shards: 2, ForceEpoll: backend == "epoll"}, op, depth, 1)
 				})
 			}
+			b.Run(fmt.Sprintf("%s/%s/conns=16", backend, op), func(b *testing.B) {
+				benchTx(b, ring.Config{Shards: 2, ForceEpoll: backend == "epoll"}, op, 1, 16)
+			})
 		}
 	}
 }
 
-func benchTx(b *testing.B, cfg ring.Config, op string, depth int) {
+func benchTx(b *testing.B, cfg ring.Config, op string, depth, nconns int) {
 	srv := start(b, cfg)
 	c, err := connOnShard(srv, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	conns := []net.Conn{c}
+	for len(conns) < nconns {
+		c, err := net.Dial("tcp", addr(srv))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
 	var keys []string
 	for i := 0; len(keys) < 10; i++ {
 		k := fmt.Sprintf("bk:%d", i)
@@ -71,33 +85,53 @@ func benchTx(b *testing.B, cfg ring.Config, op string, depth int) {
 	}
 	req := []byte(strings.Repeat(one, depth))
 	want := []byte(strings.Repeat(oneReply, depth))
-	buf := make([]byte, len(want))
-	round := func() {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
+	bufs := make([][]byte, len(conns))
+	for i := range bufs {
+		bufs[i] = make([]byte, len(want))
+	}
+	round := func(i int) error {
+		if _, err := conns[i].Write(req); err != nil {
+			return err
 		}
-		if _, err := io.ReadFull(c, buf); err != nil {
-			b.Fatal(err)
+		_, err := io.ReadFull(conns[i], bufs[i])
+		return err
+	}
+	for i := range conns {
+		for j := 0; j < 200; j++ {
+			if err := round(i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if !bytes.Equal(bufs[i], want) {
+			b.Fatalf("reply %q, want %q", bufs[i], want)
 		}
 	}
-	for i := 0; i < 200; i++ {
-		round()
-	}
-	if !bytes.Equal(buf, want) {
-		b.Fatalf("reply %q, want %q", buf, want)
-	}
-	rounds := (b.N + depth - 1) / depth
+	rounds := (b.N + depth*len(conns) - 1) / (depth * len(conns))
 	msgs0 := ring.TxMsgCounts(srv)
 	cpu0 := cpuNs()
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < rounds; i++ {
-		round()
+	var wg sync.WaitGroup
+	errs := make([]error, len(conns))
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := 0; r < rounds && errs[i] == nil; r++ {
+				errs[i] = round(i)
+			}
+		}()
 	}
+	wg.Wait()
 	b.StopTimer()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 	cpu1 := cpuNs()
 	msgs1 := ring.TxMsgCounts(srv)
-	txs := float64(rounds * depth)
+	txs := float64(rounds * depth * len(conns))
 	b.ReportMetric(float64(msgs1-msgs0)/txs, "msgs/tx")
 	// CPU time of the whole process (server and client) per tx: steadier
 	// than ns/op on a shared machine.
