@@ -17,8 +17,11 @@
 #     ROUNDS rounds, the servers alternating, each round on a fresh server;
 #     the table shows the minimum over rounds (a shared machine only ever
 #     adds time).
+#     Also each server's CPU time (all threads) during each test, per
+#     request: the whole cost of a request, network included, which unlike
+#     wall-clock figures does not grow when other processes share the CPU.
 #  3. A table: command, Go cpu-ns/op (dispatch, and Run alone), Go wall
-#     ns/op (dispatch), allocs/op,
+#     ns/op (dispatch), allocs/op, server CPU ns per request and ratio,
 #     darner and redis usec_per_call, ratio darner/redis (< 1: darner
 #     spends less time per call). LPUSH/LPOP work on one list that grows
 #     to N elements and empties again.
@@ -34,9 +37,11 @@
 # latest.txt). Bounded: about two minutes on a 2-CPU VM.
 #
 # Environment: N (requests per redis-benchmark test, default 200000),
-# P (pipeline, 16), ROUNDS (3), GO_BENCHTIME (200000x), GO_COUNT (3),
+# P (pipeline, 16), ROUNDS (3), GO_BENCHTIME (100000x), GO_COUNT (2),
 # SERVER_CPU (0), CLIENT_CPU (1), DARNER_BIN (default: built from this
-# tree), OUT (result directory), NOTE (a line for the result's header).
+# tree), BASE_BIN (another darner binary to run in the same rounds, e.g.
+# a build from before a change; BASE_NOTE says what it is), OUT (result
+# directory), NOTE (a line for the result's header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--ldflags=-checklinkname=0}"
@@ -44,9 +49,9 @@ export GOFLAGS="${GOFLAGS:--ldflags=-checklinkname=0}"
 N=${N:-200000}
 P=${P:-16}
 R=100000
-GO_BENCHTIME=${GO_BENCHTIME:-200000x}
+GO_BENCHTIME=${GO_BENCHTIME:-100000x}
 ROUNDS=${ROUNDS:-3}
-GO_COUNT=${GO_COUNT:-3}
+GO_COUNT=${GO_COUNT:-2}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-benchmarks/results/engine}
@@ -109,7 +114,15 @@ awk '/^BenchmarkHot(Run)?\//{ split($1, a, "/"); n=a[2]; sub(/-[0-9]+$/, "", n);
 	go build -o "$DARNER_BIN" ./cmd/darner
 }
 
-# run NAME CMD...: start the server pinned, load it, read commandstats.
+# cpuns PID: the CPU time all of PID's threads have run, in ns
+# (schedstat; on a busy machine, unlike wall time, it does not count the
+# time others held the CPU).
+cpuns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'
+}
+
+# run NAME PORT ROUND CMD...: start the server pinned, load it, read its
+# CPU time per request and its commandstats.
 run() {
 	local name=$1 port=$2 round=$3
 	shift 3
@@ -127,10 +140,20 @@ run() {
 	}
 	echo "== $name round $round" >&2
 	local rb=(taskset -c "$CLIENT_CPU" redis-benchmark -h 127.0.0.1 -p "$port" -P "$P" -n "$N" -r "$R" -q --csv)
-	"${rb[@]}" -t "$TESTS" >>"$work/$name.csv"
-	for c in "${CUSTOM[@]}"; do
-		# shellcheck disable=SC2086
-		"${rb[@]}" $c | grep -v '^"test"' >>"$work/$name.csv"
+	# one redis-benchmark per test, in redis-benchmark's own order, so
+	# that the server's CPU time can be read around each
+	local t c0 c1 cmd
+	for t in ${TESTS//,/ } "${CUSTOM[@]}"; do
+		cmd=${t%% *}
+		c0=$(cpuns "$pid")
+		if [[ $t == *" "* ]]; then
+			# shellcheck disable=SC2086
+			"${rb[@]}" $t | grep -v '^"test"' >>"$work/$name.csv"
+		else
+			"${rb[@]}" -t "$t" | grep -v '^"test"' >>"$work/$name.csv"
+		fi
+		c1=$(cpuns "$pid")
+		echo "${cmd,,} $(((c1 - c0) / N))" >>"$work/$name.cpu"
 	done
 	redis-cli -p "$port" info commandstats | tr -d '\r' |
 		sed -n 's/^cmdstat_\([a-z]*\):calls=\([0-9]*\),usec=[0-9]*,usec_per_call=\([0-9.]*\).*/\1 \3 \2/p' >>"$work/$name.stats"
@@ -146,12 +169,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	run redis "$rport" "$r" redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no
 	dport=$(freeport)
 	run darner "$dport" "$r" "$DARNER_BIN" --port "$dport" --bind 127.0.0.1 --proactor_threads 1 --log_level warn
+	if [[ -n "${BASE_BIN:-}" ]]; then
+		bport=$(freeport)
+		run base "$bport" "$r" "$BASE_BIN" --port "$bport" --bind 127.0.0.1 --proactor_threads 1 --log_level warn
+	fi
 done
 # min usec_per_call per command over rounds; max rps per test
-for name in redis darner; do
+names=(redis darner)
+[[ -n "${BASE_BIN:-}" ]] && names+=(base)
+for name in "${names[@]}"; do
 	awk '{ if (!($1 in m) || $2+0 < m[$1]+0) m[$1]=$2 } END { for (c in m) print c, m[c] }' "$work/$name.stats" >"$work/$name.min"
 	awk -F'","' '$1!="\"test" { t=$1; sub(/^"/, "", t); split(t, w, " "); c=tolower(w[1]); if ($2+0 > m[c]+0) m[c]=$2 }
 		END { for (c in m) print c, m[c] }' "$work/$name.csv" >"$work/$name.rps"
+	awk '{ if (!($1 in m) || $2+0 < m[$1]+0) m[$1]=$2 } END { for (c in m) print c, m[c] }' "$work/$name.cpu" >"$work/$name.cpumin"
 done
 
 # 3. The table.
@@ -167,18 +197,36 @@ res="$OUT/$stamp-$(hostname -s).txt"
 	echo "load average at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	[[ -n "${NOTE:-}" ]] && echo "note: $NOTE"
 	echo
-	printf '%-10s %8s %8s %8s %7s %14s %14s %7s %11s %11s\n' command "go cpu-ns" "Run cpu" "go wall" allocs "darner us/call" "redis us/call" ratio "darner rps" "redis rps"
+	printf '%-10s %8s %8s %8s %6s | %7s %7s %6s | %8s %8s %6s | %8s %8s\n' "" "go" "go Run" "go" "" "darner" "redis" "" "darner" "redis" "" "darner" "redis"
+	printf '%-10s %8s %8s %8s %6s | %7s %7s %6s | %8s %8s %6s | %8s %8s\n' command "cpu-ns" "cpu-ns" "wall-ns" allocs "us/call" "us/call" ratio "cpu-ns" "cpu-ns" ratio "krps" "krps"
 	for c in "${CMDS[@]}"; do
 		read -r gd gr gw gal < <(awk -v c="$c" '$1==c{print $2, $3, $4, $5}' "$work/go.min")
 		du=$(awk -v c="$c" '$1==c{print $2}' "$work/darner.min")
 		ru=$(awk -v c="$c" '$1==c{print $2}' "$work/redis.min")
-		drps=$(awk -v c="$c" '$1==c{printf "%.0f", $2}' "$work/darner.rps")
-		rrps=$(awk -v c="$c" '$1==c{printf "%.0f", $2}' "$work/redis.rps")
+		drps=$(awk -v c="$c" '$1==c{printf "%.0f", $2/1000}' "$work/darner.rps")
+		rrps=$(awk -v c="$c" '$1==c{printf "%.0f", $2/1000}' "$work/redis.rps")
+		dc=$(awk -v c="$c" '$1==c{print $2}' "$work/darner.cpumin")
+		rc=$(awk -v c="$c" '$1==c{print $2}' "$work/redis.cpumin")
 		ratio=$(awk -v d="${du:-0}" -v r="${ru:-0}" 'BEGIN{ if (r > 0) printf "%.2f", d/r; else print "-" }')
-		printf '%-10s %8s %8s %8s %7s %14s %14s %7s %11s %11s\n' "$c" "${gd:--}" "${gr:--}" "${gw:--}" "${gal:--}" "${du:--}" "${ru:--}" "$ratio" "${drps:--}" "${rrps:--}"
+		cratio=$(awk -v d="${dc:-0}" -v r="${rc:-0}" 'BEGIN{ if (r > 0) printf "%.2f", d/r; else print "-" }')
+		printf '%-10s %8s %8s %8s %6s | %7s %7s %6s | %8s %8s %6s | %8s %8s\n' "$c" "${gd:--}" "${gr:--}" "${gw:--}" "${gal:--}" \
+			"${du:--}" "${ru:--}" "$ratio" "${dc:--}" "${rc:--}" "$cratio" "${drps:--}" "${rrps:--}"
 	done
 	echo
-	echo "ratio = darner usec_per_call / redis usec_per_call (INFO commandstats; < 1: darner spends less time per call)."
+	if [[ -n "${BASE_BIN:-}" ]]; then
+		echo
+		echo "base = $BASE_BIN ($BASE_NOTE), in the same rounds:"
+		printf '%-10s %14s %14s %14s %14s\n' command "base us/call" "darner us/call" "base cpu-ns" "darner cpu-ns"
+		for c in "${CMDS[@]}"; do
+			printf '%-10s %14s %14s %14s %14s\n' "$c" "$(awk -v c="$c" '$1==c{print $2}' "$work/base.min")" \
+				"$(awk -v c="$c" '$1==c{print $2}' "$work/darner.min")" "$(awk -v c="$c" '$1==c{print $2}' "$work/base.cpumin")" \
+				"$(awk -v c="$c" '$1==c{print $2}' "$work/darner.cpumin")"
+		done
+		echo
+	fi
+	echo "us/call = INFO commandstats usec_per_call; its ratio = darner / redis (< 1: darner spends less time per call)."
+	echo "server cpu-ns = the server process's CPU time (all threads, /proc schedstat) during that redis-benchmark test / requests:"
+	echo "  the whole per-request cost, network and parsing included; ratio = darner / redis. Less distorted by other load than us/call."
 	echo "Redis times each call's procedure (microsecond clock, averaged over every call); darner's time per call also holds the"
 	echo "parsing and routing of a pipelined command (one clock read per command; see the header of scripts/bench_engine.sh)."
 	echo "rps = redis-benchmark requests/s through the network, best round (client-bound on 2 CPUs). elapsed $(($(date -u +%s) - started)) s"
