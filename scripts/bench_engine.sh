@@ -118,7 +118,7 @@ awk '/^BenchmarkHot(Run)?\//{ split($1, a, "/"); n=a[2]; sub(/-[0-9]+$/, "", n);
 # (schedstat; on a busy machine, unlike wall time, it does not count the
 # time others held the CPU).
 cpuns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
 
 # run NAME PORT ROUND CMD...: start the server pinned, load it, read its
