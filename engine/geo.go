@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/darnerdb/darner/proto"
 )
@@ -331,6 +332,19 @@ type geoReq struct {
 type geoResult struct {
 	pts []geoPoint
 	buf []byte
+	tmp []geoPoint // merge sort scratch
+}
+
+// geoResultPool recycles the single-shard searches' results (a Tx plan's
+// result belongs to its tx and is not pooled).
+var geoResultPool = sync.Pool{New: func() any { return new(geoResult) }}
+
+func putGeoResult(r *geoResult) {
+	if cap(r.pts) > 1<<14 || cap(r.buf) > 1<<18 {
+		return
+	}
+	r.pts, r.buf, r.tmp = r.pts[:0], r.buf[:0], r.tmp[:0]
+	geoResultPool.Put(r)
 }
 
 func (r *geoResult) member(p *geoPoint) []byte { return r.buf[p.off : p.off+p.n : p.off+p.n] }
@@ -509,7 +523,10 @@ func geoExec(db *DB, args [][]byte, flags int, now int64, res *geoResult) (req g
 			cmp = geoCmpDesc
 		}
 		if n == len(res.pts) {
-			geoMergeSort(res.pts, make([]geoPoint, 0, len(res.pts)), cmp)
+			if cap(res.tmp) < len(res.pts) {
+				res.tmp = make([]geoPoint, 0, len(res.pts))
+			}
+			geoMergeSort(res.pts, res.tmp[:0], cmp)
 		} else {
 			geoPartialSort(res.pts, 0, len(res.pts), cmp, 0, n-1)
 		}
@@ -560,10 +577,14 @@ func geoCollect(zv *zview, sh *geoShape, limit int, res *geoResult) {
 // writeGeoResult writes a search's array reply.
 func writeGeoResult(w *proto.Writer, req *geoReq, res *geoResult) {
 	opts := 0
-	for _, b := range []bool{req.withDist, req.withHash, req.withCoord} {
-		if b {
-			opts++
-		}
+	if req.withDist {
+		opts++
+	}
+	if req.withHash {
+		opts++
+	}
+	if req.withCoord {
+		opts++
 	}
 	w.ArrayLen(len(res.pts))
 	var tmp [48]byte
@@ -605,20 +626,21 @@ func geoStore(db *DB, key []byte, req *geoReq, res *geoResult, lim zlimits, now 
 // geoSearchRun is the single-shard path of every search command.
 func geoSearchRun(c *Ctx, args [][]byte, flags int) {
 	db := c.Shard.DBs[c.DB]
-	var res geoResult
-	req, errMsg, wrong, missing := geoExec(db, args, flags, c.Now, &res)
+	res := geoResultPool.Get().(*geoResult)
+	defer putGeoResult(res)
+	req, errMsg, wrong, missing := geoExec(db, args, flags, c.Now, res)
 	switch {
 	case wrong:
 		c.W.WrongType()
 	case errMsg != "":
 		c.W.Error(errMsg)
 	case req.store != 0:
-		geoStore(db, args[req.store], &req, &res, zlimitsOf(c.Server), c.Now)
+		geoStore(db, args[req.store], &req, res, zlimitsOf(c.Server), c.Now)
 		c.W.Int(int64(len(res.pts)))
 	case missing:
 		c.W.ArrayLen(0)
 	default:
-		writeGeoResult(c.W, &req, &res)
+		writeGeoResult(c.W, &req, res)
 	}
 }
 
