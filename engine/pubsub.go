@@ -34,28 +34,36 @@ func init() {
 	register(
 		&Command{Name: "publish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagStale | FlagFast, Run: cmdPublish, Group: g,
 			Summary: "Post a message to a channel", Since: "2.0.0",
-			Complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."},
+			Complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+			Args:       "channel message"},
 		&Command{Name: "spublish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagFast, Run: cmdPublish, Group: g,
 			Summary: "Post a message to a shard channel", Since: "7.0.0",
-			Complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel."},
+			Complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+			Args:       "shardchannel message"},
 		&Command{Name: "subscribe", Arity: -2, Flags: sub, Run: cmdSubscribeOutside, Group: g,
 			Summary: "Listen for messages published to the given channels", Since: "2.0.0",
-			Complexity: "O(N) where N is the number of channels to subscribe to."},
+			Complexity: "O(N) where N is the number of channels to subscribe to.",
+			Args:       "channel..."},
 		&Command{Name: "unsubscribe", Arity: -1, Flags: sub, Run: cmdSubscribeOutside, Group: g,
 			Summary: "Stop listening for messages posted to the given channels", Since: "2.0.0",
-			Complexity: "O(N) where N is the number of clients already subscribed to a channel."},
+			Complexity: "O(N) where N is the number of clients already subscribed to a channel.",
+			Args:       "[channel...]"},
 		&Command{Name: "psubscribe", Arity: -2, Flags: sub, Run: cmdSubscribeOutside, Group: g,
 			Summary: "Listen for messages published to channels matching the given patterns", Since: "2.0.0",
-			Complexity: "O(N) where N is the number of patterns the client is already subscribed to."},
+			Complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
+			Args:       "(pattern){pattern :block}..."},
 		&Command{Name: "punsubscribe", Arity: -1, Flags: sub, Run: cmdSubscribeOutside, Group: g,
 			Summary: "Stop listening for messages posted to channels matching the given patterns", Since: "2.0.0",
-			Complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."},
+			Complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+			Args:       "[pattern...]"},
 		&Command{Name: "ssubscribe", Arity: -2, Flags: sub, Run: cmdSubscribeOutside, Group: g,
 			Summary: "Listen for messages published to the given shard channels", Since: "7.0.0",
-			Complexity: "O(N) where N is the number of shard channels to subscribe to."},
+			Complexity: "O(N) where N is the number of shard channels to subscribe to.",
+			Args:       "shardchannel..."},
 		&Command{Name: "sunsubscribe", Arity: -1, Flags: sub, Run: cmdSubscribeOutside, Group: g,
 			Summary: "Stop listening for messages posted to the given shard channels", Since: "7.0.0",
-			Complexity: "O(N) where N is the number of clients already subscribed to a shard channel."},
+			Complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
+			Args:       "[shardchannel...]"},
 		pubsubContainer,
 	)
 }
@@ -102,6 +110,10 @@ func pubsubCommand() *Command {
 			func(c *Ctx, args [][]byte) { pubsubNumSub(c, args, true) }),
 		sub("help", 2, "Show helpful text about the different subcommands", "6.2.0", "O(1)", pubsubHelp),
 	}
+	subDocs(cmd, "channels", "[pattern]")
+	subDocs(cmd, "shardchannels", "[pattern]")
+	subDocs(cmd, "numsub", "[channel...]")
+	subDocs(cmd, "shardnumsub", "[shardchannel...]")
 	return cmd
 }
 
