@@ -32,6 +32,10 @@ type ClientInfo struct {
 	Blocked     bool
 	NoEvict     bool
 	NoTouch     bool
+	// Monitor: a MONITOR connection (flag O); Sub, PSub, SSub: its
+	// channel, pattern and shard-channel subscriptions (flag P when any).
+	Monitor         bool
+	Sub, PSub, SSub int
 }
 
 // ClientFilter selects connections for CLIENT LIST/INFO/KILL. Zero fields
@@ -83,6 +87,12 @@ func AppendClientLine(b []byte, ci *ClientInfo, now int64) []byte {
 	num(" idle=", max(now-ci.LastAt, 0)/1000)
 	b = append(b, " flags="...)
 	n := len(b)
+	if ci.Monitor {
+		b = append(b, 'O')
+	}
+	if ci.Sub+ci.PSub+ci.SSub > 0 {
+		b = append(b, 'P')
+	}
 	if ci.Blocked {
 		b = append(b, 'b')
 	}
@@ -99,7 +109,9 @@ func AppendClientLine(b []byte, ci *ClientInfo, now int64) []byte {
 		b = append(b, 'N')
 	}
 	num(" db=", int64(ci.DB))
-	b = append(b, " sub=0 psub=0 ssub=0"...)
+	num(" sub=", int64(ci.Sub))
+	num(" psub=", int64(ci.PSub))
+	num(" ssub=", int64(ci.SSub))
 	num(" multi=", int64(ci.Multi))
 	num(" qbuf=", int64(ci.QBuf))
 	num(" qbuf-free=", int64(ci.QBufFree))

@@ -37,6 +37,10 @@ func (s *shard) clientInfo(c *conn) engine.ClientInfo {
 	if c.sess.InMulti {
 		ci.Multi = len(c.sess.Queue)
 	}
+	ci.Monitor = c.monitor
+	if c.subs != nil {
+		ci.Sub, ci.PSub, ci.SSub = len(c.subs.chans), len(c.subs.pats), len(c.subs.schans)
+	}
 	if c.sess.Resp3 {
 		ci.Resp = 3
 	}

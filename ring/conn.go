@@ -643,7 +643,9 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	ctx.W = &s.w
 	start := s.eng.BeginCommand(cmd)
 	before := len(s.w.Buf)
+	s.push.running = c
 	cmd.Run(ctx, args)
+	s.push.running = nil
 	s.eng.EndCommand(cmd, start, s.w.Buf[before:], args...)
 	s.eng.AfterWrite(cmd, args, ctx.DB)
 	c.out = s.w.Buf

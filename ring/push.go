@@ -66,6 +66,11 @@ type pushLocal struct {
 	line  []byte   // scratch for one monitor line
 	idx   []int    // scratch: per-shard command index while feeding a run
 	refs  []subRef // scratch: a channel's subscribers while publishing
+	// running is the connection whose command runs inline right now: its
+	// output is in shard.w.Buf until the command returns, so pushes for
+	// it (PUBLISH to its own channel) go there, before its reply, as in
+	// Redis.
+	running *conn
 }
 
 // record appends one record to dst.
@@ -164,6 +169,10 @@ func (s *shard) deliverPush(slot, gen uint32, data []byte) {
 func (s *shard) pushOne(c *conn, data []byte) (closed bool) {
 	if !c.live() || c.closeAfterFlush {
 		return false
+	}
+	if c == s.push.running {
+		s.w.Buf = append(s.w.Buf, data...)
+		return false // its reply follows; the limits are checked at the next push
 	}
 	c.out = append(c.out, data...)
 	s.markDirty(c)
