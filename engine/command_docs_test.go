@@ -189,7 +189,7 @@ func TestCommandDocsTable(t *testing.T) {
 			takesArgs = cmd.Arity < -2 || cmd.Arity > 2
 		}
 		if takesArgs && cmd.Args == "" && !noArgs[cmd.Name] {
-			t.Errorf("%s (arity %d) declares no Args", cmd.Name, cmd.Arity)
+			t.Errorf("%s (arity %d) declares no Args: add its COMMAND DOCS arguments (syntax in command_docs.go; cmd/darner's TestDocsDiffRedis compares them with redis-server)", cmd.Name, cmd.Arity)
 		}
 		if cmd.Args != "" {
 			documented++
