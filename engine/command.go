@@ -35,6 +35,9 @@ const (
 	// FlagNoAsyncLoading: refused during an async load (Redis's
 	// no_async_loading; reported by COMMAND INFO).
 	FlagNoAsyncLoading
+	// FlagSkipSlowlog: never logged in the slow log (EXEC: its commands
+	// are).
+	FlagSkipSlowlog
 	// FlagNoMulti: refused inside MULTI ("Command not allowed inside a
 	// transaction"), as Redis's no_multi.
 	FlagNoMulti
@@ -108,6 +111,10 @@ type Command struct {
 	// BITFIELD), returns the flags of that spec's keys for one command line
 	// (args[0] is the name) as COMMAND GETKEYSANDFLAGS reports them.
 	KeyFlags func(args [][]byte, spec int) []string
+	// FindKeys, for a command whose keys its specs cannot find (Redis's
+	// getkeys_proc: SORT's STORE), calls f with each key's argument index
+	// and flags, in order. KeyPositions and COMMAND GETKEYS use it.
+	FindKeys func(args [][]byte, f func(i int, flags []string))
 	docArgs  []*DocArg
 }
 
@@ -244,7 +251,7 @@ func CheckArity(arity, n int) bool {
 // Commands with FlagMovableKeys find their keys through their KeySpecs
 // (keynum or keyword specs, as COMMAND GETKEYS does); that path allocates.
 func (cmd *Command) KeyPositions(args [][]byte, f func(i int)) {
-	if cmd.Flags&FlagMovableKeys != 0 && len(cmd.KeySpecs) > 0 {
+	if cmd.Flags&FlagMovableKeys != 0 && (len(cmd.KeySpecs) > 0 || cmd.FindKeys != nil) {
 		refs, _ := cmd.getKeys(args)
 		for _, r := range refs {
 			f(r.i)

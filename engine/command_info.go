@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,9 +25,14 @@ import (
 // argument; KeyStep; Limit) unless KeyNum is set, in which case the
 // argument at KeyNumIdx (relative to the begin index) holds the number of
 // keys, which start FirstKey arguments after it, KeyStep apart.
+//
+// Unknown is Redis's "unknown" spec (both begin_search and find_keys):
+// the keys cannot be found from the spec (SORT's BY/GET patterns, its
+// STORE keyword anywhere in the line); the command's FindKeys finds them.
 type KeySpec struct {
-	Notes string
-	Flags []string // as Redis prints them: "RW", "access", "update", ...
+	Notes   string
+	Flags   []string // as Redis prints them: "RW", "access", "update", ...
+	Unknown bool
 
 	BeginIndex  int
 	Keyword     string
@@ -174,6 +180,7 @@ var flagNames = []struct {
 	{FlagBlocking, "blocking"},
 	{FlagLoading, "loading"},
 	{FlagStale, "stale"},
+	{FlagSkipSlowlog, "skip_slowlog"},
 	{FlagFast, "fast"},
 	{FlagNoAuth, "no_auth"},
 	{FlagNoAsyncLoading, "no_async_loading"},
@@ -245,7 +252,14 @@ func (cmd *Command) ACLCategories() []string {
 	if g := groupCategory[cmd.Group]; g != "" && len(cmd.Subcommands) == 0 {
 		set(g)
 	}
+	// ACL lists more categories; "-@cat" drops one the group implies
+	// where Redis does not list it (SORT is generic but not @keyspace).
+	var drop []string
 	for _, a := range strings.Fields(cmd.ACL) {
+		if c, ok := strings.CutPrefix(a, "-@"); ok {
+			drop = append(drop, strings.ToLower(c))
+			continue
+		}
 		set(strings.TrimPrefix(strings.ToLower(a), "@"))
 	}
 	if cmd.Flags&FlagFast == 0 && !strings.Contains(cmd.ACL, "@fast") {
@@ -253,7 +267,7 @@ func (cmd *Command) ACLCategories() []string {
 	}
 	out := make([]string, 0, 4)
 	for i, c := range aclCategories {
-		if has&(1<<i) != 0 {
+		if has&(1<<i) != 0 && !slices.Contains(drop, c) {
 			out = append(out, c)
 		}
 	}
@@ -302,6 +316,17 @@ func writeKeySpec(c *Ctx, ks *KeySpec) {
 	}
 	c.W.BulkString("flags")
 	writeStatusSet(c, "", ks.Flags)
+	if ks.Unknown {
+		for _, part := range []string{"begin_search", "find_keys"} {
+			c.W.BulkString(part)
+			c.W.MapLen(2)
+			c.W.BulkString("type")
+			c.W.BulkString("unknown")
+			c.W.BulkString("spec")
+			c.W.MapLen(0)
+		}
+		return
+	}
 	c.W.BulkString("begin_search")
 	c.W.MapLen(2)
 	c.W.BulkString("type")
@@ -512,8 +537,15 @@ func (cmd *Command) GetKeys(args [][]byte) (idx []int, ok bool) {
 
 func (cmd *Command) getKeys(args [][]byte) ([]keyRef, bool) {
 	var out []keyRef
+	if cmd.FindKeys != nil {
+		cmd.FindKeys(args, func(i int, flags []string) { out = append(out, keyRef{i, flags}) })
+		return out, true
+	}
 	argc := len(args)
 	for si, ks := range cmd.Specs() {
+		if ks.Unknown {
+			continue
+		}
 		flags := ks.Flags
 		if cmd.KeyFlags != nil && hasVariableFlags(ks.Flags) {
 			flags = cmd.KeyFlags(args, si)

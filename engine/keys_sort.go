@@ -32,11 +32,19 @@ import (
 func init() {
 	doc := func(c *Command) *Command {
 		c.Group = "generic"
-		c.ACL = "@set @sortedset @list @dangerous"
+		c.ACL = "-@keyspace @set @sortedset @list @dangerous"
 		c.Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."
-		// darner's key specs cannot say "unknown" (Redis's specs for the
-		// BY/GET and STORE keys); the planner declares STORE's key itself.
-		c.KeySpecs = []KeySpec{{BeginIndex: 1, KeyStep: 1, Flags: []string{"RO", "access"}}}
+		// As Redis's: the sorted key, then "unknown" specs for the BY/GET
+		// patterns' keys and (SORT) the STORE destination; sortKeys finds
+		// the keys. The planner declares STORE's key itself.
+		c.KeySpecs = []KeySpec{{BeginIndex: 1, KeyStep: 1, Flags: []string{"RO", "access"}},
+			{Unknown: true, Flags: []string{"RO", "access"},
+				Notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"}}
+		if c.Name == "sort" {
+			c.KeySpecs = append(c.KeySpecs, KeySpec{Unknown: true, Flags: []string{"OW", "update"},
+				Notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"})
+		}
+		c.FindKeys = sortKeys
 		return c
 	}
 	register(
@@ -47,6 +55,31 @@ func init() {
 			Tx: txSort(true), Summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", Since: "7.0.0",
 			Args: "key [BY pattern{#1}] [LIMIT offset:i count]{offset_count} [GET pattern{#1}]... [ASC | DESC]{order} [ALPHA]{sorting}"}),
 	)
+}
+
+// sortKeys is SORT's key finder (Redis's sortGetKeys): the sorted key,
+// and the destination of the last STORE, skipping the arguments of LIMIT,
+// BY and GET so a pattern spelled "store" is not taken for the keyword.
+func sortKeys(args [][]byte, f func(i int, flags []string)) {
+	if len(args) < 2 {
+		return
+	}
+	f(1, []string{"RO", "access"})
+	store := 0
+	for i := 2; i < len(args); i++ {
+		switch {
+		case EqualFold(args[i], "limit"):
+			i += 2
+		case EqualFold(args[i], "get"), EqualFold(args[i], "by"):
+			i++
+		case EqualFold(args[i], "store") && i+1 < len(args):
+			store = i + 1
+			i++
+		}
+	}
+	if store > 0 {
+		f(store, []string{"OW", "update"})
+	}
 }
 
 const (

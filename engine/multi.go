@@ -21,17 +21,18 @@ import (
 // at reply time on the coordinator, in order with the others' replies.
 
 func init() {
-	const f = FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagConn
+	const f = FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagConn | FlagAllowBusy
 	register(
 		&Command{Name: "multi", Arity: 1, Flags: f, Group: "transactions", Run: cmdMulti,
 			Summary: "Starts a transaction.", Since: "1.2.0", Complexity: "O(1)"},
-		&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagConn, Group: "transactions",
+		&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipSlowlog | FlagConn, Group: "transactions",
 			Tx: execTx, Summary: "Executes all commands in a transaction.", Since: "1.2.0",
 			Complexity: "Depends on commands in the transaction"},
 		&Command{Name: "discard", Arity: 1, Flags: f, Group: "transactions", Run: cmdDiscard,
 			Summary: "Discards a transaction.", Since: "2.0.0", Complexity: "O(N), when N is the number of queued commands"},
 		&Command{Name: "watch", Arity: -2, Flags: f, FirstKey: 1, LastKey: -1, Step: 1, Group: "transactions",
-			Tx: watchTx, Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0",
+			KeySpecs: []KeySpec{{Flags: []string{"RO"}, BeginIndex: 1, LastKey: -1, KeyStep: 1}},
+			Tx:       watchTx, Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0",
 			Complexity: "O(1) for every key.",
 			Args:       "key..."},
 		&Command{Name: "unwatch", Arity: 1, Flags: f, Group: "transactions", Run: cmdUnwatch,
@@ -305,15 +306,19 @@ func (s *Session) MultiQueue(w *proto.Writer, cmd *Command, args [][]byte, errMs
 	if IsMultiControl(cmd) {
 		return false
 	}
-	if cmd.Flags&FlagNoMulti != 0 {
+	if cmd.Flags&FlagNoMulti != 0 { // the ring's dispatcher refuses it first (counted)
 		s.MultiDirty = true
-		w.Error("ERR Command not allowed inside a transaction")
+		w.Error(ErrNoMulti)
 		return true
 	}
 	s.Queue = append(s.Queue, QueuedCommand{Cmd: cmd, Args: CopyArgs(args)})
 	w.SimpleString("QUEUED")
 	return true
 }
+
+// ErrNoMulti is the rejection of a no_multi command (SAVE, SHUTDOWN, ...)
+// inside MULTI; like any queue-time error it makes EXEC abort.
+const ErrNoMulti = "ERR Command not allowed inside a transaction"
 
 // RejectExec turns the dispatcher's rejection of an EXEC (arity, NOAUTH,
 // OOM) into Redis's reply: the transaction is discarded and the error

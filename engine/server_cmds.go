@@ -351,8 +351,11 @@ type slowlog struct {
 // skipSlowlog reports commands Redis never logs (they carry secrets or
 // stand for the commands they run: CMD_SKIP_SLOWLOG).
 func skipSlowlog(cmd *Command) bool {
+	if cmd.Flags&FlagSkipSlowlog != 0 {
+		return true
+	}
 	switch cmd.Name {
-	case "exec", "auth", "hello":
+	case "auth", "hello":
 		return true
 	}
 	return false

@@ -601,6 +601,9 @@ func (s *shard) route(c *conn, args [][]byte) (cmd *engine.Command, target int, 
 	if s.srv.cfg.RequirePass != "" && !c.sess.Authed && cmd.Flags&engine.FlagNoAuth == 0 {
 		return cmd, -1, "NOAUTH Authentication required."
 	}
+	if c.sess.InMulti && cmd.Flags&engine.FlagNoMulti != 0 {
+		return cmd, -1, engine.ErrNoMulti
+	}
 	n := len(s.srv.shards)
 	if cmd.Tx != nil && engine.NeedsTx(cmd, args, n) {
 		return cmd, targetTx, ""

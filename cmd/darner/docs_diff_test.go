@@ -74,11 +74,11 @@ func parseRESP(b []byte) (*respNode, []byte, error) {
 	switch n.kind {
 	case '$', '=', '!':
 		l, err := strconv.Atoi(n.s)
-		if err != nil || l < -1 || l+2 > len(rest) {
-			return nil, nil, fmt.Errorf("bad bulk %q", n.s)
-		}
-		if l < 0 {
+		if err == nil && l == -1 {
 			return &respNode{kind: '_'}, rest, nil
+		}
+		if err != nil || l < 0 || l+2 > len(rest) {
+			return nil, nil, fmt.Errorf("bad bulk %q", n.s)
 		}
 		n.s, rest = string(rest[:l]), rest[l+2:]
 	case '*', '~', '>', '%':
