@@ -105,11 +105,17 @@ func (t *Tx) Reuse(srv *Server, numShards, db int, now int64, resp3 bool) {
 	}
 	for i := range scratch {
 		scratch[i] = scratch[i][:0]
+		if cap(scratch[i]) > maxKeptScratch {
+			scratch[i] = nil // a huge MGET's copies are not kept
+		}
 	}
 	*t = Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3,
 		keys: t.keys[:0], shards: t.shards[:0], phases: t.phases[:0], replies: t.replies[:0],
 		scratch: scratch}
 }
+
+// maxKeptScratch bounds the scratch memory a reused Tx keeps per shard.
+const maxKeptScratch = 64 << 10
 
 // Scratch is the tx's byte buffer for phases running on c's shard: a
 // phase appends the bytes it copies out of the shard's arena and keeps

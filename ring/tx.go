@@ -31,8 +31,7 @@ import (
 // the tx is runnable there, releases it and acks with msgDone. Keyed
 // commands add waiting schedules to the LockTable first (syncInbox), so
 // none can see such a tx half done (docs/transactions.md). The
-// coordinator queues (and runs) its own part without a message when its
-// inbox is empty.
+// coordinator queues (and runs) its own part without a message.
 //
 // A tx whose shards are all the coordinator and whose keys are free runs
 // inline without any of that (the fast path), and a tx that locks nothing
@@ -182,6 +181,9 @@ func (s *shard) putTxn(x *txn) {
 	x.id, x.locked, x.sched = 0, false, false
 	x.done, x.cmd, x.start, x.args = nil, nil, 0, nil
 	x.phase, x.waiting = 0, 0
+	if cap(x.argBuf) > maxKeptBytes || cap(x.argv) > maxKeptArgs {
+		x.argBuf, x.argv = nil, nil // a huge command's copy is not kept
+	}
 	for i := range x.entries {
 		e := &x.entries[i]
 		e.Keys, e.Global, e.Payload = e.Keys[:0], false, nil
@@ -189,8 +191,13 @@ func (s *shard) putTxn(x *txn) {
 	s.txs.free = append(s.txs.free, x)
 }
 
-// maxFreeTxns bounds a shard's pool of txns.
-const maxFreeTxns = 256
+// maxFreeTxns bounds a shard's pool of txns; a pooled txn keeps at most
+// maxKeptBytes of argument copy and maxKeptArgs arguments.
+const (
+	maxFreeTxns  = 256
+	maxKeptBytes = 64 << 10
+	maxKeptArgs  = 4096
+)
 
 // copyArgs copies args into x's own argument buffers (kept by the pool).
 func (x *txn) copyArgs(args [][]byte) [][]byte {
