@@ -109,13 +109,24 @@ func (t *Tx) Reuse(srv *Server, numShards, db int, now int64, resp3 bool) {
 			scratch[i] = nil // a huge MGET's copies are not kept
 		}
 	}
+	keys, phases, replies := t.keys[:0], t.phases[:0], t.replies[:0]
+	if cap(keys) > maxKeptKeys {
+		keys = nil
+	}
+	if cap(phases) > maxKeptKeys || cap(replies) > maxKeptKeys {
+		phases, replies = nil, nil
+	}
 	*t = Tx{Server: srv, numShards: numShards, DB: db, Now: now, Resp3: resp3,
-		keys: t.keys[:0], shards: t.shards[:0], phases: t.phases[:0], replies: t.replies[:0],
+		keys: keys, shards: t.shards[:0], phases: phases, replies: replies,
 		scratch: scratch}
 }
 
-// maxKeptScratch bounds the scratch memory a reused Tx keeps per shard.
-const maxKeptScratch = 64 << 10
+// maxKeptScratch bounds the scratch memory a reused Tx keeps per shard,
+// maxKeptKeys the length of its key, phase and reply lists.
+const (
+	maxKeptScratch = 64 << 10
+	maxKeptKeys    = 4096
+)
 
 // Scratch is the tx's byte buffer for phases running on c's shard: a
 // phase appends the bytes it copies out of the shard's arena and keeps

@@ -187,6 +187,9 @@ func (s *shard) putTxn(x *txn) {
 	for i := range x.entries {
 		e := &x.entries[i]
 		e.Keys, e.Global, e.Payload = e.Keys[:0], false, nil
+		if cap(e.Keys) > maxKeptArgs {
+			e.Keys = nil
+		}
 	}
 	s.txs.free = append(s.txs.free, x)
 }
