@@ -149,18 +149,12 @@ func allDocCommands() []*Command {
 func TestCommandDocsTable(t *testing.T) {
 	// Commands whose arguments Redis 7.0 does not document either.
 	noArgs := map[string]bool{"command|getkeys": true, "command|getkeysandflags": true, "quit": true}
-	// SORT's table entry has only its first key spec (keys_sort.go: darner's
-	// KeySpec cannot say "unknown"); its docs name Redis's three, as Redis's do.
-	partialSpecs := map[string]int{"sort": 3, "sort_ro": 2}
 	documented := 0
 	for _, cmd := range allDocCommands() {
 		if len(cmd.Subcommands) > 0 {
 			continue // containers: their subcommands carry the arguments
 		}
 		specs := len(cmd.Specs())
-		if n, ok := partialSpecs[cmd.Name]; ok {
-			specs = n
-		}
 		keys := 0
 		var walk func(args []*DocArg)
 		walk = func(args []*DocArg) {
