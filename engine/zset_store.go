@@ -303,6 +303,9 @@ type zmut struct {
 	long    bool // a member longer than lim.value was added
 	memWas  int64
 	changed bool
+	// fresh: tree was built by this change from a compact zset that grew
+	// past zset-max-listpack-entries (it is not bound to the key yet).
+	fresh bool
 }
 
 // zsetOpen opens key for change; a missing key opens as an empty zset (it
@@ -353,6 +356,14 @@ func (z *zmut) Insert(m []byte, s float64) {
 	z.sc.ents = append(z.sc.ents, zent{})
 	copy(z.sc.ents[p+1:], z.sc.ents[p:])
 	z.sc.ents[p] = zent{m: m, s: s}
+	if len(z.sc.ents) > z.lim.entries {
+		// Past the compact limit: go on in a tree, as Redis converts
+		// mid-command, so one ZADD/GEOADD of many members stays
+		// O(n log n) instead of scanning the entries per member.
+		z.tree = zsetTreeFromSorted(z.sc.ents)
+		z.fresh = true
+		z.sc.ents = z.sc.ents[:0]
+	}
 }
 
 // SetScore changes member m's score.
@@ -421,6 +432,16 @@ func (z *zmut) RemoveRanks(lo, hi int) {
 func (z *zmut) commit() bool {
 	if !z.changed {
 		return z.existed
+	}
+	if z.fresh {
+		if z.tree.Len() == 0 {
+			if z.existed {
+				z.db.Delete(z.key, z.now)
+			}
+			return false
+		}
+		z.db.SetObject(z.key, TypeZSet, z.db.Objects().Put(z.tree), 0, SetKeepTTL, z.now)
+		return true
 	}
 	if z.tree != nil {
 		z.db.AdjustObjectBytes(z.tree.MemBytes() - z.memWas)

@@ -669,3 +669,73 @@ func TestZsetTreeClone(t *testing.T) {
 		t.Fatal("clone shares state")
 	}
 }
+
+// TestZaddManyConvertsMidCommand: one ZADD of thousands of members into a
+// new key and into a compact one converts to a tree as it goes (not one
+// linear scan per member) and ends as Redis's would: every member, in
+// order, skiplist-encoded, the compact key's deadline kept.
+func TestZaddManyConvertsMidCommand(t *testing.T) {
+	l := NewLocal(1)
+	defer l.Close()
+	const n = 5000
+	args := []string{"ZADD", "big"}
+	for i := n - 1; i >= 0; i-- {
+		args = append(args, strconv.Itoa(i), "m"+strconv.Itoa(i))
+	}
+	if got := l.Do(args...); got != ":"+strconv.Itoa(n)+"\r\n" {
+		t.Fatalf("ZADD new key: %q", got)
+	}
+	l.Do("ZADD", "small", "1", "a")
+	l.Do("PEXPIRE", "small", "100000")
+	args[1] = "small"
+	if got := l.Do(args...); got != ":"+strconv.Itoa(n)+"\r\n" {
+		t.Fatalf("ZADD compact key: %q", got)
+	}
+	for _, k := range []string{"big", "small"} {
+		if got := l.Do("OBJECT", "ENCODING", k); got != "$8\r\nskiplist\r\n" {
+			t.Fatalf("%s encoding %q", k, got)
+		}
+		if got := l.Do("ZRANGE", k, "0", "2"); got != "*3\r\n$2\r\nm0\r\n$2\r\nm1\r\n$2\r\nm2\r\n" && k == "big" {
+			t.Fatalf("%s ZRANGE %q", k, got)
+		}
+		if got := l.Do("ZSCORE", k, "m4321"); got != "$4\r\n4321\r\n" {
+			t.Fatalf("%s ZSCORE %q", k, got)
+		}
+	}
+	if got := l.Do("ZCARD", "small"); got != ":"+strconv.Itoa(n+1)+"\r\n" {
+		t.Fatalf("ZCARD small %q", got)
+	}
+	if got := l.Do("PTTL", "small"); got == ":-1\r\n" || got == ":-2\r\n" {
+		t.Fatalf("PTTL small %q", got)
+	}
+	// A 129-member ZADD crosses the limit by one; 128 stays compact.
+	for _, m := range []int{128, 129} {
+		a := []string{"ZADD", "edge" + strconv.Itoa(m)}
+		for i := 0; i < m; i++ {
+			a = append(a, strconv.Itoa(i), "e"+strconv.Itoa(i))
+		}
+		l.Do(a...)
+		want := "$8\r\nlistpack\r\n"
+		if m > 128 {
+			want = "$8\r\nskiplist\r\n"
+		}
+		if got := l.Do("OBJECT", "ENCODING", a[1]); got != want {
+			t.Fatalf("%d members: %q", m, got)
+		}
+	}
+}
+
+// BenchmarkZaddManyNewKey: one ZADD of 5,000 members into a new key.
+func BenchmarkZaddManyNewKey(b *testing.B) {
+	l := NewLocal(1)
+	defer l.Close()
+	args := [][]byte{[]byte("ZADD"), []byte("z")}
+	for i := 0; i < 5000; i++ {
+		args = append(args, []byte(strconv.Itoa(i)), []byte("member:"+strconv.Itoa(i)))
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		l.Do("DEL", "z")
+		l.DoBytes(args)
+	}
+}
