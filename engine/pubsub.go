@@ -22,6 +22,9 @@ type PubSubHub interface {
 	NumSub(ch []byte, sharded bool) int
 	// NumPat returns the number of pattern subscriptions.
 	NumPat() int
+	// Counts returns the numbers of channels, patterns and shard channels
+	// with subscribers (INFO stats).
+	Counts() (chans, pats, schans int)
 }
 
 // Subscribe-family entries, recognised by the runtime through FlagPubSub

@@ -264,7 +264,14 @@ func AppendInfo(b []byte, srv *Server, sel int, snaps []ShardSnapshot, nowMs int
 		f.int("current_eviction_exceeded_time", 0)
 		f.uint("keyspace_hits", tot.Hits)
 		f.uint("keyspace_misses", tot.Misses)
-		for _, k := range []string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec", "total_forks",
+		var chans, pats, schans int
+		if srv.PubSub != nil {
+			chans, pats, schans = srv.PubSub.Counts()
+		}
+		f.int("pubsub_channels", int64(chans))
+		f.int("pubsub_patterns", int64(pats))
+		f.int("pubsubshard_channels", int64(schans))
+		for _, k := range []string{"latest_fork_usec", "total_forks",
 			"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
 			"active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
 			"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"} {

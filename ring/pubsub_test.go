@@ -50,6 +50,9 @@ func TestPubSubAcrossShards(t *testing.T) {
 		if got := pub.PubSubNumPat(ctx).Val(); got != 1 {
 			t.Fatalf("NUMPAT %d", got)
 		}
+		if info := pub.Info(ctx, "stats").Val(); !strings.Contains(info, "pubsub_channels:2\r\n") || !strings.Contains(info, "pubsub_patterns:1\r\n") {
+			t.Fatalf("INFO stats: %s", info)
+		}
 		chans := pub.PubSubChannels(ctx, "*").Val()
 		sort.Strings(chans)
 		if fmt.Sprint(chans) != "[news other]" {

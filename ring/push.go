@@ -685,3 +685,19 @@ func (s *shard) runPubSubConn(c *conn, cmd *engine.Command, args [][]byte) {
 		s.feedMonitors(c, cmd, args, c.sess.DB)
 	}
 }
+
+// Counts implements engine.PubSubHub.
+func (h *pubsubHub) Counts() (chans, pats, schans int) {
+	for i := range h.parts {
+		for _, p := range []*chanPart{&h.parts[i], &h.sparts[i]} {
+			p.mu.Lock()
+			if p == &h.parts[i] {
+				chans += len(p.chans)
+			} else {
+				schans += len(p.chans)
+			}
+			p.mu.Unlock()
+		}
+	}
+	return chans, h.NumPat(), schans
+}
