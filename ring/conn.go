@@ -657,8 +657,12 @@ func (s *shard) runInline(c *conn, cmd *engine.Command, args [][]byte, withSess 
 	if ctx.Close {
 		c.closeAfterFlush = true
 	}
-	if cmd == resetCommand && c.subs != nil {
-		s.unsubscribeAll(c)
+	if c.subs != nil {
+		if cmd == resetCommand {
+			s.unsubscribeAll(c)
+		} else if withSess {
+			s.subsProtocol(c) // HELLO may have changed the protocol
+		}
 	}
 	if s.monitoring() {
 		if c.monitor && (ctx.Close || cmd == resetCommand) {

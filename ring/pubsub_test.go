@@ -147,3 +147,45 @@ func TestPubSubRESP2Mode(t *testing.T) {
 		}
 	})
 }
+
+// TestPubSubHelloSwitch: a RESP3 subscriber that switches to RESP2 gets
+// its messages framed for RESP2 from then on.
+func TestPubSubHelloSwitch(t *testing.T) {
+	forEach(t, []int{2}, func(t *testing.T, cfg ring.Config) {
+		srv := start(t, cfg)
+		s := dial(t, srv)
+		o := dial(t, srv)
+		s.send(cmd("HELLO", "3"))
+		if l := s.line(); !strings.HasPrefix(l, "%") {
+			t.Fatalf("HELLO 3: %q", l)
+		}
+		for s.line() != "*0" { // ... modules: an empty array ends it
+		}
+		s.send(cmd("SUBSCRIBE", "c"))
+		for _, w := range []string{">3", "$9", "subscribe", "$1", "c", ":1"} {
+			if l := s.line(); l != w {
+				t.Fatalf("SUBSCRIBE: %q, want %q", l, w)
+			}
+		}
+		o.send(cmd("PUBLISH", "c", "m"))
+		o.line()
+		for _, w := range []string{">3", "$7", "message", "$1", "c", "$1", "m"} {
+			if l := s.line(); l != w {
+				t.Fatalf("RESP3 message: %q, want %q", l, w)
+			}
+		}
+		s.send(cmd("HELLO", "2"))
+		if l := s.line(); l != "*14" {
+			t.Fatalf("HELLO 2: %q", l)
+		}
+		for s.line() != "*0" { // ... modules: an empty array ends it
+		}
+		o.send(cmd("PUBLISH", "c", "m"))
+		o.line()
+		for _, w := range []string{"*3", "$7", "message", "$1", "c", "$1", "m"} {
+			if l := s.line(); l != w {
+				t.Fatalf("RESP2 message: %q, want %q", l, w)
+			}
+		}
+	})
+}

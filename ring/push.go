@@ -523,6 +523,7 @@ func appendPushMsg(b []byte, resp3 bool, kind string, pat, ch, msg []byte) []byt
 // connSubs is a connection's subscriptions (nil until its first).
 type connSubs struct {
 	chans, pats, schans map[string]bool
+	resp3               bool // the protocol the registry's refs carry
 }
 
 func (c *conn) subCount() int {
@@ -559,7 +560,7 @@ func (s *shard) ref(c *conn) subRef {
 func (s *shard) runSubscribe(c *conn, cmd *engine.Command, args [][]byte) {
 	h := s.srv.hub
 	if c.subs == nil {
-		c.subs = &connSubs{chans: map[string]bool{}, pats: map[string]bool{}, schans: map[string]bool{}}
+		c.subs = &connSubs{chans: map[string]bool{}, pats: map[string]bool{}, schans: map[string]bool{}, resp3: c.sess.Resp3}
 	}
 	r := s.ref(c)
 	w := proto.Writer{Buf: c.out, Resp3: c.sess.Resp3}
@@ -700,4 +701,27 @@ func (h *pubsubHub) Counts() (chans, pats, schans int) {
 		}
 	}
 	return chans, h.NumPat(), schans
+}
+
+// subsProtocol re-registers c's subscriptions when its protocol changed
+// since they were made (HELLO while subscribed), so messages are framed
+// for the protocol it speaks now.
+func (s *shard) subsProtocol(c *conn) {
+	if c.subs.resp3 == c.sess.Resp3 {
+		return
+	}
+	c.subs.resp3 = c.sess.Resp3
+	h, r := s.srv.hub, s.ref(c)
+	for k := range c.subs.chans {
+		h.remove(k, false, r)
+		h.add(k, false, r)
+	}
+	for k := range c.subs.schans {
+		h.remove(k, true, r)
+		h.add(k, true, r)
+	}
+	for k := range c.subs.pats {
+		h.removePat(k, r)
+		h.addPat(k, r)
+	}
 }
