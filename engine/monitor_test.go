@@ -66,3 +66,12 @@ func TestMonitorCommand(t *testing.T) {
 		t.Errorf("MONITOR outside the ring: %q", got)
 	}
 }
+
+func BenchmarkMonitorLine(b *testing.B) {
+	args := [][]byte{[]byte("SET"), []byte("key:000123"), []byte("value with \"quotes\"\n")}
+	var buf []byte
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf = AppendMonitorLine(buf[:0], 1700000000123456, 0, "127.0.0.1:54321", args)
+	}
+}
