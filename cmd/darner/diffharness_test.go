@@ -497,7 +497,7 @@ func startDarnerFor(t *testing.T, backend string, shards int, s *diffScript) *pr
 		return startDarner(t, backend, "--proactor_threads", strconv.Itoa(shards))
 	}
 	port := freePort(t)
-	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--proactor_threads", strconv.Itoa(shards), "--requirepass", s.pass}
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--proactor_threads", strconv.Itoa(shards), "--requirepass", s.pass, "--dir", t.TempDir()}
 	if backend == "epoll" {
 		args = append(args, "--force_epoll")
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,6 +80,9 @@ func startDarner(t *testing.T, backend string, args ...string) *proc {
 	t.Helper()
 	port := freePort(t)
 	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)
+	if !slices.Contains(args, "--dir") { // SAVE/BGSAVE in a test never write into the source tree
+		all = append(all, "--dir", t.TempDir())
+	}
 	if backend == "epoll" {
 		all = append(all, "--force_epoll")
 	}
