@@ -175,7 +175,10 @@ func TestCommandDocsTable(t *testing.T) {
 			}
 		}
 		walk(cmd.docArgs)
-		if specs > 0 && keys == 0 {
+		// Redis 7.0 documents a shard channel (a not_key key spec) as a
+		// string without key_spec_index.
+		notKey := map[string]bool{"spublish": true, "ssubscribe": true, "sunsubscribe": true}
+		if specs > 0 && keys == 0 && !notKey[cmd.Name] {
 			t.Errorf("%s has %d key specs but documents no key argument", cmd.Name, specs)
 		}
 		takesArgs := cmd.Arity < 0 || cmd.Arity > 1

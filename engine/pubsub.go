@@ -39,7 +39,10 @@ func init() {
 			Summary: "Post a message to a channel", Since: "2.0.0",
 			Complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
 			Args:       "channel message"},
-		&Command{Name: "spublish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagFast, Run: cmdPublish, Group: g,
+		&Command{Name: "spublish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagStale | FlagFast, Run: cmdPublish, Group: g,
+			// The shard channel is a key position (not a key): it runs on
+			// the channel's shard.
+			FirstKey: 1, LastKey: 1, Step: 1, KeySpecs: []KeySpec{{Flags: []string{"not_key"}, BeginIndex: 1, KeyStep: 1}},
 			Summary: "Post a message to a shard channel", Since: "7.0.0",
 			Complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
 			Args:       "shardchannel message"},
@@ -60,10 +63,12 @@ func init() {
 			Complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
 			Args:       "[pattern...]"},
 		&Command{Name: "ssubscribe", Arity: -2, Flags: sub, Run: cmdSubscribeOutside, Group: g,
+			FirstKey: 1, LastKey: -1, Step: 1, KeySpecs: []KeySpec{{Flags: []string{"not_key"}, BeginIndex: 1, LastKey: -1, KeyStep: 1}},
 			Summary: "Listen for messages published to the given shard channels", Since: "7.0.0",
 			Complexity: "O(N) where N is the number of shard channels to subscribe to.",
 			Args:       "shardchannel..."},
 		&Command{Name: "sunsubscribe", Arity: -1, Flags: sub, Run: cmdSubscribeOutside, Group: g,
+			FirstKey: 1, LastKey: -1, Step: 1, KeySpecs: []KeySpec{{Flags: []string{"not_key"}, BeginIndex: 1, LastKey: -1, KeyStep: 1}},
 			Summary: "Stop listening for messages posted to the given shard channels", Since: "7.0.0",
 			Complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
 			Args:       "[shardchannel...]"},
@@ -117,6 +122,8 @@ func pubsubCommand() *Command {
 	subDocs(cmd, "shardchannels", "[pattern]")
 	subDocs(cmd, "numsub", "[channel...]")
 	subDocs(cmd, "shardnumsub", "[shardchannel...]")
+	help := cmd.Subcommands[len(cmd.Subcommands)-1]
+	help.Flags, help.ACL = FlagLoading|FlagStale, "-@pubsub"
 	return cmd
 }
 
