@@ -12,8 +12,8 @@ const idleCheckMs = 1000
 // closeIdle closes the RESP connections of this shard that sent no
 // command for longer than `timeout` seconds (0: never). Like Redis it
 // spares clients blocked in a blocking command (their own timeout rules
-// them), monitors (Redis counts them as replicas) and connections with
-// work in flight; memcached connections (not
+// them), monitors (Redis counts them as replicas), pub/sub subscribers
+// and connections with work in flight; memcached connections (not
 // live() here) follow memcached's rules, which have no idle timeout by
 // default. Runs on the shard's thread from the loop's tick.
 func (s *shard) closeIdle(nowMs int64) {
@@ -27,7 +27,7 @@ func (s *shard) closeIdle(nowMs int64) {
 	}
 	limit := t * 1000
 	for _, c := range s.conns {
-		if !c.live() || c.closeAfterFlush || c.blk != nil || c.monitor || c.waiting > 0 {
+		if !c.live() || c.closeAfterFlush || c.blk != nil || c.monitor || c.subTotal() > 0 || c.waiting > 0 {
 			continue
 		}
 		if nowMs-c.lastAt > limit {

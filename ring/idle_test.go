@@ -32,19 +32,24 @@ func TestIdleTimeout(t *testing.T) {
 		if l := monitor.line(); l != "+OK" {
 			t.Fatalf("MONITOR = %q", l)
 		}
+		sub := dial(t, srv)
+		sub.send(cmd("SUBSCRIBE", "idle:chan"))
+		for range 3 { // *3, $9 subscribe, $9 ... (the reply's header lines)
+			_ = sub.line()
+		}
 		if err := admin.ConfigSet(ctx, "timeout", "1").Err(); err != nil {
 			t.Fatal(err)
 		}
 		// The idle client goes within timeout + one check period (+ slack);
 		// the busy one pings every 200 ms meanwhile. CLIENT LIST then shows
-		// admin, busy, blocked and the monitor.
+		// admin, busy, blocked, the monitor and the subscriber.
 		deadline := time.Now().Add(4 * time.Second)
 		for time.Now().Before(deadline) {
 			busy.send(cmd("PING"))
 			if l := busy.line(); l != "+PONG" {
 				t.Fatalf("busy PING = %q", l)
 			}
-			if n, _ := admin.ClientList(ctx).Result(); countLines(n) == 4 {
+			if n, _ := admin.ClientList(ctx).Result(); countLines(n) == 5 {
 				break
 			}
 			time.Sleep(200 * time.Millisecond)
@@ -60,6 +65,13 @@ func TestIdleTimeout(t *testing.T) {
 		busy.send(cmd("PING"))
 		if l := busy.line(); l != "+PONG" {
 			t.Fatalf("busy client after timeout: %q", l)
+		}
+		// The subscriber is still there: a message reaches it.
+		admin.Publish(ctx, "idle:chan", "still-here")
+		for {
+			if l := sub.line(); l == "still-here" {
+				break
+			}
 		}
 		// The monitor is still there: a command sent now reaches it.
 		admin.Set(ctx, "after-timeout", "1", 0)
