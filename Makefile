@@ -9,7 +9,7 @@ PORT      ?= 6379
 PKGS      := ./...
 TEST_TIMEOUT ?= 12m
 
-.PHONY: all build run test test-unit test-backends bench bench-go bench-engine fuzz lint clean
+.PHONY: all build run test test-unit test-allocs test-backends bench bench-go bench-engine fuzz lint clean
 
 all: build
 
@@ -20,10 +20,15 @@ run: build
 	./$(BIN) --port $(PORT) $(ARGS)
 
 # Every test runs on both backends; unit tests also run under the race detector.
-test: lint test-unit test-backends
+test: lint test-unit test-allocs test-backends
 
 test-unit:
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+# Allocation counts mean nothing under -race (sync.Pool drops items, the
+# detector allocates): the zero-allocation tests run once more without it.
+test-allocs:
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'Alloc' ./engine/... ./proto/...
 
 test-backends:
 	DARNER_TEST_BACKEND=io_uring $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./ring/... ./cmd/...
