@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/darnerdb/darner/proto"
 )
 
 // The COMMAND command: introspection of the command table in Redis 7's
@@ -682,10 +684,14 @@ var commandHelp = []string{
 
 func cmdCommandHelp(c *Ctx, args [][]byte) { writeHelp(c, commandHelp) }
 
-func writeHelp(c *Ctx, lines []string) {
-	c.W.ArrayLen(len(lines))
+func writeHelp(c *Ctx, lines []string) { writeHelpLines(c.W, lines) }
+
+// writeHelpLines writes a HELP reply: lines as an array of simple strings
+// (also from a tx's reply writer, which has no Ctx).
+func writeHelpLines(w *proto.Writer, lines []string) {
+	w.ArrayLen(len(lines))
 	for _, l := range lines {
-		c.W.SimpleString(l)
+		w.SimpleString(l)
 	}
 }
 

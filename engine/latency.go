@@ -138,13 +138,6 @@ var latencyHelp = []string{
 	"    Prints this help.",
 }
 
-func writeHelpLines(w *proto.Writer, lines []string) {
-	w.ArrayLen(len(lines))
-	for _, l := range lines {
-		w.SimpleString(l)
-	}
-}
-
 // mergedLatency is the shards' monitors merged: per event, the samples
 // by second (each second's worst) and the worst ever.
 type mergedLatency struct {

@@ -175,8 +175,5 @@ func pubsubHelp(c *Ctx, args [][]byte) {
 		"HELP",
 		"    Prints this help.",
 	}
-	c.W.ArrayLen(len(lines))
-	for _, l := range lines {
-		c.W.SimpleString(l)
-	}
+	writeHelp(c, lines)
 }

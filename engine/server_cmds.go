@@ -457,12 +457,7 @@ var slowlogHelp = []string{
 }
 
 func planSlowlogHelp(t *Tx, args [][]byte) {
-	t.Reply(func(w *proto.Writer) {
-		w.ArrayLen(len(slowlogHelp))
-		for _, l := range slowlogHelp {
-			w.SimpleString(l)
-		}
-	})
+	t.Reply(func(w *proto.Writer) { writeHelpLines(w, slowlogHelp) })
 }
 
 // gatherSlowlog adds a phase copying every shard's entries; the returned
