@@ -306,18 +306,15 @@ func (s *Session) MultiQueue(w *proto.Writer, cmd *Command, args [][]byte, errMs
 	if IsMultiControl(cmd) {
 		return false
 	}
-	if cmd.Flags&FlagNoMulti != 0 { // the ring's dispatcher refuses it first (counted)
-		s.MultiDirty = true
-		w.Error(ErrNoMulti)
-		return true
-	}
 	s.Queue = append(s.Queue, QueuedCommand{Cmd: cmd, Args: CopyArgs(args)})
 	w.SimpleString("QUEUED")
 	return true
 }
 
 // ErrNoMulti is the rejection of a no_multi command (SAVE, SHUTDOWN, ...)
-// inside MULTI; like any queue-time error it makes EXEC abort.
+// inside MULTI. The dispatcher returns it with the other queue-time
+// errors (arity, NOAUTH, OOM), so it is counted as a rejected call and
+// MultiQueue makes EXEC abort.
 const ErrNoMulti = "ERR Command not allowed inside a transaction"
 
 // RejectExec turns the dispatcher's rejection of an EXEC (arity, NOAUTH,
