@@ -2,7 +2,6 @@ package main
 
 import (
 	"reflect"
-	"sort"
 	"testing"
 )
 
@@ -22,23 +21,7 @@ var infoAllow = map[string]string{
 // A container's own entry is compared without its subcommand list (Redis
 // prints it in hash order); each subcommand is compared on its own.
 func TestCommandInfoDiffRedis(t *testing.T) {
-	r := startRedis(t, redisServerPath(t))
-	p := startDarner(t, backends()[0], "--proactor_threads", "2")
-	rr, err := dialRESP(r.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rr.close()
-	dr, err := dialRESP(p.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dr.close()
-	var names []string
-	for _, e := range docsOf(t, dr, "COMMAND", "LIST").elems {
-		names = append(names, e.s)
-	}
-	sort.Strings(names)
+	rr, dr, _, names := tablePair(t)
 	used := map[string]bool{}
 	compared := 0
 	for _, resp := range []string{"2", "3"} {

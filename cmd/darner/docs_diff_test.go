@@ -153,6 +153,29 @@ func isContainer(names []string, name string) bool {
 	return false
 }
 
+// tablePair starts redis-server and a 2-shard darner for a comparison of
+// the command table and returns a connection to each (closed at the
+// test's end), darner's process and its COMMAND LIST, sorted.
+func tablePair(t *testing.T) (rr, dr *respConn, p *proc, names []string) {
+	t.Helper()
+	r := startRedis(t, redisServerPath(t))
+	p = startDarner(t, backends()[0], "--proactor_threads", "2")
+	var err error
+	if rr, err = dialRESP(r.addr()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rr.close)
+	if dr, err = dialRESP(p.addr()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dr.close)
+	for _, e := range docsOf(t, dr, "COMMAND", "LIST").elems {
+		names = append(names, e.s)
+	}
+	sort.Strings(names)
+	return rr, dr, p, names
+}
+
 func docsOf(t *testing.T, rc *respConn, args ...string) *respNode {
 	t.Helper()
 	rep, err := rc.do(args)
@@ -268,25 +291,7 @@ func stripRESP2(n *respNode, blank map[string]bool) *respNode {
 // checks that COMMAND DOCS without names lists every command, well-formed,
 // and that redis-cli reads it.
 func TestDocsDiffRedis(t *testing.T) {
-	redisBin := redisServerPath(t)
-	r := startRedis(t, redisBin)
-	p := startDarner(t, backends()[0], "--proactor_threads", "2")
-	rr, err := dialRESP(r.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rr.close()
-	dr, err := dialRESP(p.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dr.close()
-
-	var names []string
-	for _, e := range docsOf(t, dr, "COMMAND", "LIST").elems {
-		names = append(names, e.s)
-	}
-	sort.Strings(names)
+	rr, dr, p, names := tablePair(t)
 	if len(names) < 150 {
 		t.Fatalf("COMMAND LIST has only %d names", len(names))
 	}
